@@ -1,0 +1,34 @@
+/*
+ * cli.h: the subcommands and what they share (option values, errors,
+ * output). Only cli/ prints; everything it prints goes through the redactor.
+ */
+#ifndef CF_CLI_H
+#define CF_CLI_H
+
+#include <stdio.h>
+
+#include "ciforensics/util.h"
+
+int cf_cmd_analyze(int argc, char **argv);
+int cf_cmd_builds(int argc, char **argv);
+int cf_cmd_show(int argc, char **argv);
+int cf_cmd_rules(int argc, char **argv);
+int cf_cmd_junit(int argc, char **argv);
+
+/* "ciforensics: <message>" on stderr, redacted. Returns CF_EXIT_INPUT. */
+int cf_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A warning on stderr, redacted; never changes the exit status. */
+void cf_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Write text to out after redaction. */
+void cf_cli_write(FILE *out, const char *text);
+
+typedef enum { CF_FMT_TEXT, CF_FMT_MD, CF_FMT_JSON } cf_format;
+/* Parse --format VALUE; allowed is a mask of (1 << cf_format). */
+int cf_cli_format(const char *value, unsigned allowed, cf_format *out);
+
+/* Parse a build range "A..B", "A..", "..B" or "N" (inclusive). Missing ends
+ * become 0 / LONG_MAX. Returns 0 or -1. */
+int cf_cli_range(const char *value, long *from, long *to);
+
+#endif

@@ -1,0 +1,8 @@
+/* cmd_show.c: placeholder until its issue lands. */
+#include "cli.h"
+
+int cf_cmd_show(int argc, char **argv) {
+  (void)argc;
+  (void)argv;
+  return cf_cli_error("'show' is not implemented yet") ? CF_EXIT_INTERNAL : 0;
+}
