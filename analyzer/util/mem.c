@@ -137,3 +137,8 @@ int cf_status_done(const char *status) {
   return status && strcmp(status, "pending") && strcmp(status, "running") &&
          strcmp(status, "blocked") && strcmp(status, "waiting_on_dependencies");
 }
+
+void cf_tier_spans_free(cf_tier_span *spans, size_t n) {
+  for (size_t i = 0; i < n; i++) free(spans[i].name);
+  free(spans);
+}

@@ -72,6 +72,18 @@ typedef struct cf_build {
   const char *failed_step; /* borrowed: name of the first failed step, or NULL */
 } cf_build;
 
+/* One tier of a harness run as observed, from log banners (rules/tiers.yaml)
+ * or from JUnit timestamps. Used by tier segmentation, artifacts and
+ * analysis alike. */
+typedef struct cf_tier_span {
+  char *name;          /* owned: install, upgrade, backup, restore, custom, lint */
+  size_t first_line;   /* 1-based line in the harness step's log; 0 if unknown */
+  size_t last_line;    /* inclusive; 0 if unknown */
+  cf_time start, end;  /* absolute UTC; CF_TIME_NONE if unknown */
+  const char *source;  /* static: "log" or "junit" */
+} cf_tier_span;
+void cf_tier_spans_free(cf_tier_span *spans, size_t n);
+
 /* Drone's notion of "failed" and "done" (drone-schema.md section 4). */
 int cf_status_failed(const char *status);
 int cf_status_done(const char *status);
