@@ -1,0 +1,175 @@
+/*
+ * facts.c: the analysis' own data: targets (--target), and the one cleanup
+ * path for cf_analysis and everything it owns.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ciforensics/analysis.h"
+
+static int all_hex(const char *s) {
+  if (!*s) return 0;
+  for (; *s; s++)
+    if (!isxdigit((unsigned char)*s)) return 0;
+  return 1;
+}
+
+int cf_target_parse(const char *s, cf_target *out, cf_err *err) {
+  memset(out, 0, sizeof *out);
+  if (cf_str_starts(s, "pr=")) {
+    const char *v = s + 3;
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (!*v || *end || n <= 0)
+      return cf_err_set(err, "--target %s: a PR number must be a positive integer", s);
+    out->kind = 'p';
+    out->pr = n;
+    return 0;
+  }
+  if (cf_str_starts(s, "sha=")) {
+    const char *v = s + 4;
+    if (strlen(v) < 7 || strlen(v) > 64 || !all_hex(v))
+      return cf_err_set(err, "--target %s: a sha needs 7 to 64 hex digits", s);
+    out->kind = 's';
+    out->value = cf_xstrdup(v);
+    return 0;
+  }
+  if (cf_str_starts(s, "ref=") && s[4]) {
+    out->kind = 'r';
+    out->value = cf_xstrdup(s + 4);
+    return 0;
+  }
+  return cf_err_set(err, "--target %s: expected pr=N, sha=HEX or ref=REF", s);
+}
+
+int cf_target_matches(const cf_target *t, const cf_tested *tested,
+                      const char *ref) {
+  switch (t->kind) {
+  case 'p': return tested->pr == t->pr;
+  case 's': return cf_sha_match(tested->sha, t->value);
+  case 'r': return ref && !strcmp(ref, t->value);
+  default: return 0;
+  }
+}
+
+char *cf_target_describe(const cf_target *t) {
+  cf_buf b = {0};
+  switch (t->kind) {
+  case 'p': cf_buf_printf(&b, "pr=%ld", t->pr); break;
+  case 's': cf_buf_printf(&b, "sha=%s", t->value); break;
+  case 'r': cf_buf_printf(&b, "ref=%s", t->value); break;
+  default: break;
+  }
+  return cf_buf_steal(&b);
+}
+
+static void free_strv(char **v, size_t n) {
+  for (size_t i = 0; i < n; i++) free(v[i]);
+  free(v);
+}
+
+void cf_facts_free(cf_facts *f) {
+  if (!f) return;
+  free(f->status);
+  free(f->event);
+  free(f->ref);
+  free(f->sha);
+  free(f->machine);
+  free_strv(f->param_keys, f->n_params);
+  free_strv(f->param_values, f->n_params);
+  free(f->tested.recipe);
+  free(f->tested.sha);
+  for (size_t i = 0; i < f->n_tiers; i++) {
+    free(f->tiers[i].name);
+    free(f->tiers[i].status);
+  }
+  free(f->tiers);
+  free(f->genuine_summary);
+  free_strv(f->genuine_problems, f->n_genuine_problems);
+  free_strv(f->evidence_notes, f->n_evidence_notes);
+  free(f->failed_tier);
+  free(f->failed_step);
+  for (size_t i = 0; i < f->n_hits; i++) {
+    cf_hitfact *h = &f->hits[i];
+    free(h->rule);
+    free(h->title);
+    free(h->step);
+    free(h->tier);
+    free(h->excerpt);
+    free_strv(h->captures, h->n_captures);
+    free_strv(h->rivals, h->n_rivals);
+  }
+  free(f->hits);
+  for (size_t i = 0; i < f->n_observed; i++) {
+    free(f->observed[i].rule);
+    free(f->observed[i].step);
+  }
+  free(f->observed);
+  for (size_t i = 0; i < f->n_errlines; i++) {
+    free(f->errlines[i].step);
+    free(f->errlines[i].text);
+    free(f->errlines[i].fingerprint);
+  }
+  free(f->errlines);
+  free(f->fingerprint);
+  free_strv(f->problems, f->n_problems);
+  free_strv(f->reasons, f->n_reasons);
+  for (size_t i = 0; i < f->n_rivals; i++) {
+    free(f->rivals[i].rule);
+    free(f->rivals[i].why);
+  }
+  free(f->rivals);
+  free(f->events_applied);
+  memset(f, 0, sizeof *f);
+}
+
+void cf_analysis_free(cf_analysis *a) {
+  if (!a) return;
+  free(a->repo);
+  free(a->recipe);
+  free(a->target.value);
+  free(a->rules_hash);
+  for (size_t i = 0; i < a->n_builds; i++) cf_facts_free(&a->builds[i]);
+  free(a->builds);
+  for (size_t i = 0; i < a->n_events; i++) {
+    cf_eventfact *e = &a->events[i];
+    free(e->title);
+    free_strv(e->machines, e->n_machines);
+    free_strv(e->recipes, e->n_recipes);
+    free_strv(e->tiers, e->n_tiers);
+    free_strv(e->resolves, e->n_resolves);
+  }
+  free(a->events);
+  for (size_t i = 0; i < a->n_prs; i++) {
+    free(a->prs[i].state);
+    free(a->prs[i].head_sha);
+    free(a->prs[i].title);
+  }
+  free(a->prs);
+  for (size_t i = 0; i < a->n_findings; i++) {
+    cf_finding *fd = &a->findings[i];
+    free(fd->title);
+    free(fd->text);
+    free(fd->builds);
+    free(fd->prs);
+    free(fd->events);
+    free(fd->stats);
+    for (size_t k = 0; k < fd->n_evidence; k++) {
+      free(fd->evidence[k].step);
+      free(fd->evidence[k].excerpt);
+    }
+    free(fd->evidence);
+  }
+  free(a->findings);
+  free(a->verdict.target);
+  free(a->verdict.reason);
+  for (size_t i = 0; i < a->n_problems; i++) {
+    free(a->problems[i].file);
+    free(a->problems[i].problem);
+  }
+  free(a->problems);
+  free_strv(a->warnings, a->n_warnings);
+  free_strv(a->inputs, a->n_inputs);
+  memset(a, 0, sizeof *a);
+}

@@ -1,0 +1,458 @@
+/*
+ * verdict.c: decides every build of a range from its facts (DESIGN.md
+ * "Verdicts"): locate the failure (deciding hits, failing moment), then try
+ * infra, timing, recipe in that order, else unknown. Each verdict carries a
+ * confidence, its reasons as sentences, and the deciding rule's rivals
+ * judged "ruled out" only where their evidence would have been visible.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ciforensics/analysis.h"
+#include "ciforensics/stats.h"
+
+const char *cf_class_name(cf_class c) {
+  switch (c) {
+  case CF_CLASS_RECIPE: return "recipe";
+  case CF_CLASS_TIMING: return "timing";
+  case CF_CLASS_INFRA: return "infra";
+  default: return NULL;
+  }
+}
+
+cf_class cf_class_parse(const char *s) {
+  if (!s) return CF_CLASS_NONE;
+  if (!strcmp(s, "recipe")) return CF_CLASS_RECIPE;
+  if (!strcmp(s, "timing")) return CF_CLASS_TIMING;
+  if (!strcmp(s, "infra")) return CF_CLASS_INFRA;
+  return CF_CLASS_NONE;
+}
+
+const char *cf_verdict_name(cf_verdict v) {
+  static const char *names[] = {"pass",    "recipe",  "timing",   "infra",
+                                "unknown", "running", "cancelled"};
+  return names[v];
+}
+
+const char *cf_confidence_name(cf_confidence c) {
+  static const char *names[] = {"low", "medium", "high"};
+  return names[c];
+}
+
+static void add_reason(cf_facts *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void add_reason(cf_facts *f, const char *fmt, ...) {
+  cf_buf b = {0};
+  va_list ap;
+  va_start(ap, fmt);
+  cf_buf_vprintf(&b, fmt, ap);
+  va_end(ap);
+  size_t cap = f->n_reasons;
+  CF_PUSH(f->reasons, f->n_reasons, cap, cf_buf_steal(&b));
+}
+
+static const char *hhmm(cf_time t, char *buf, size_t size) {
+  return cf_time_format(t, buf, size);
+}
+
+int cf_sha_match(const char *a, const char *b) {
+  if (!a || !b) return 0;
+  size_t la = strlen(a), lb = strlen(b), n = la < lb ? la : lb;
+  if (n < 7) return la == lb && !strcmp(a, b) && la > 0;
+  return strncasecmp(a, b, n) == 0;
+}
+
+static int in_list(char **list, size_t n, const char *s) {
+  if (!s) return 0;
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp(list[i], s)) return 1;
+  return 0;
+}
+
+int cf_event_applies_to(const cf_eventfact *e, const cf_facts *f,
+                        const char *tier) {
+  if (e->n_machines && !in_list(e->machines, e->n_machines, f->machine))
+    return 0;
+  if (e->n_recipes && !in_list(e->recipes, e->n_recipes, f->tested.recipe))
+    return 0;
+  if (e->n_tiers && !in_list(e->tiers, e->n_tiers, tier)) return 0;
+  return 1;
+}
+
+static int event_confounds(const cf_eventfact *e) {
+  return e->kind == CF_EV_INCIDENT || e->kind == CF_EV_MAINTENANCE;
+}
+
+static int event_covers(const cf_eventfact *e, cf_time t) {
+  return t != CF_TIME_NONE && e->from != CF_TIME_NONE && t >= e->from &&
+         t < e->to;
+}
+
+static int fix_resolves(const cf_eventfact *e, const char *rule, cf_class c) {
+  if (e->kind != CF_EV_FIX) return 0;
+  for (size_t i = 0; i < e->n_resolves; i++) {
+    if (rule && !strcmp(e->resolves[i], rule)) return 1;
+    if (c != CF_CLASS_NONE && !strcmp(e->resolves[i], cf_class_name(c)))
+      return 1;
+  }
+  return 0;
+}
+
+static int tier_eq(const char *a, const char *b) {
+  return a && b && !strcmp(a, b);
+}
+
+/* Mark the deciding hits and set the failing moment: hits in the failing
+ * step, inside the failing tier (when both are known), at or before the
+ * tier's failure. Hits elsewhere stay as context. */
+void cf_facts_locate_failure(cf_facts *f) {
+  cf_time limit = f->tier_failed_at != CF_TIME_NONE ? f->tier_failed_at
+                                                    : f->failed_step_stopped;
+  f->failing_moment = CF_TIME_NONE;
+  for (size_t i = 0; i < f->n_hits; i++) {
+    cf_hitfact *h = &f->hits[i];
+    h->deciding = 0;
+    if (!f->failed_step || strcmp(h->step, f->failed_step)) continue;
+    if (f->failed_tier && h->tier && strcmp(h->tier, f->failed_tier)) continue;
+    if (limit != CF_TIME_NONE && h->time != CF_TIME_NONE && h->time > limit)
+      continue;
+    h->deciding = 1;
+    if (f->failing_moment == CF_TIME_NONE) f->failing_moment = h->time;
+  }
+  if (f->failing_moment == CF_TIME_NONE) f->failing_moment = limit;
+}
+
+static const cf_hitfact *first_deciding(const cf_facts *f, cf_class c) {
+  for (size_t i = 0; i < f->n_hits; i++)
+    if (f->hits[i].deciding && (c == CF_CLASS_NONE || f->hits[i].cls == c))
+      return &f->hits[i];
+  return NULL;
+}
+
+/* The rule a "same way" comparison uses: the deciding rule once decided,
+ * else the first deciding hit's rule. */
+static const char *way_rule(const cf_facts *f) {
+  if (f->deciding_rule) return f->deciding_rule;
+  const cf_hitfact *h = first_deciding(f, CF_CLASS_NONE);
+  return h ? h->rule : NULL;
+}
+
+int cf_facts_same_way(const cf_facts *a, const cf_facts *b) {
+  if (!tier_eq(a->failed_tier, b->failed_tier) &&
+      !(a->failed_tier == NULL && b->failed_tier == NULL))
+    return 0;
+  const char *ra = way_rule(a), *rb = way_rule(b);
+  if (ra && rb) return !strcmp(ra, rb);
+  if (ra || rb) return 0;
+  return a->fingerprint && b->fingerprint &&
+         !strcmp(a->fingerprint, b->fingerprint);
+}
+
+static int is_failure(const cf_facts *f) {
+  return !f->excluded && cf_status_failed(f->status) &&
+         f->verdict != CF_VERDICT_CANCELLED && f->verdict != CF_VERDICT_RUNNING;
+}
+
+/* Load medians per machine over the range (DESIGN.md "load at failure"). */
+static void mark_elevated(cf_analysis *a) {
+  for (size_t i = 0; i < a->n_builds; i++) {
+    cf_facts *f = &a->builds[i];
+    f->elevated = 0;
+    if (f->excluded || !f->load_known) continue;
+    double *vals = cf_xmalloc(a->n_builds * sizeof *vals);
+    size_t n = 0;
+    for (size_t j = 0; j < a->n_builds; j++) {
+      const cf_facts *g = &a->builds[j];
+      if (!g->excluded && g->load_known && !strcmp(g->machine, f->machine))
+        vals[n++] = g->load;
+    }
+    double median = cf_stats_median(vals, n);
+    free(vals);
+    f->elevated = f->load > median;
+  }
+}
+
+static const cf_eventfact *window_at(const cf_analysis *a, const cf_facts *f,
+                                     cf_time t) {
+  for (size_t i = 0; i < a->n_events; i++) {
+    const cf_eventfact *e = &a->events[i];
+    if (event_confounds(e) && event_covers(e, t) &&
+        cf_event_applies_to(e, f, f->failed_tier))
+      return e;
+  }
+  return NULL;
+}
+
+static void note_event(cf_facts *f, const cf_analysis *a,
+                       const cf_eventfact *e) {
+  size_t idx = (size_t)(e - a->events);
+  for (size_t i = 0; i < f->n_events_applied; i++)
+    if (f->events_applied[i] == idx) return;
+  size_t cap = f->n_events_applied;
+  CF_PUSH(f->events_applied, f->n_events_applied, cap, idx);
+}
+
+/* The first applicable fix after t that resolves one of the deciding hits. */
+static const cf_eventfact *later_fix(const cf_analysis *a, const cf_facts *f,
+                                     const cf_hitfact **resolved) {
+  for (size_t i = 0; i < a->n_events; i++) {
+    const cf_eventfact *e = &a->events[i];
+    if (e->kind != CF_EV_FIX || e->at == CF_TIME_NONE ||
+        f->failing_moment == CF_TIME_NONE || e->at <= f->failing_moment)
+      continue;
+    if (!cf_event_applies_to(e, f, f->failed_tier)) continue;
+    for (size_t h = 0; h < f->n_hits; h++)
+      if (f->hits[h].deciding &&
+          fix_resolves(e, f->hits[h].rule, f->hits[h].cls)) {
+        *resolved = &f->hits[h];
+        return e;
+      }
+  }
+  return NULL;
+}
+
+static int outside_every_event(const cf_analysis *a, const cf_facts *f) {
+  return window_at(a, f, f->failing_moment) == NULL;
+}
+
+static void describe_load(cf_facts *f) {
+  if (!f->load_known) return;
+  if (f->load_source && !strcmp(f->load_source, "derived"))
+    add_reason(f, "load at the failing moment: %g other running stage%s on %s%s",
+               f->load, f->load == 1 ? "" : "s", f->machine,
+               f->elevated ? " (elevated: above the machine's median)" : "");
+  else
+    add_reason(f, "load at the failing moment: %g on %s%s", f->load, f->machine,
+               f->elevated ? " (elevated: above the machine's median)" : "");
+}
+
+static void judge_rivals(cf_facts *f, const cf_hitfact *deciding) {
+  if (!deciding) return;
+  for (size_t r = 0; r < deciding->n_rivals; r++) {
+    const char *rival = deciding->rivals[r];
+    cf_rival_judgement j = {cf_xstrdup(rival), 0, NULL};
+    int fired = 0;
+    for (size_t i = 0; i < f->n_hits; i++)
+      if (!strcmp(f->hits[i].rule, rival) && f->failed_step &&
+          !strcmp(f->hits[i].step, f->failed_step))
+        fired = 1;
+    const cf_observation *seen = NULL;
+    for (size_t i = 0; i < f->n_observed; i++)
+      if (!strcmp(f->observed[i].rule, rival) && f->failed_step &&
+          !strcmp(f->observed[i].step, f->failed_step))
+        seen = &f->observed[i];
+    cf_buf why = {0};
+    if (fired) {
+      cf_buf_printf(&why, "also matched in step %s; not the deciding class",
+                    f->failed_step);
+    } else if (seen) {
+      j.ruled_out = 1;
+      cf_buf_printf(&why,
+                    "its evidence would show in step %s (observable from line "
+                    "%ld) and is absent",
+                    seen->step, seen->line);
+    } else {
+      cf_buf_printf(&why, "not observable: nothing in step %s would show it",
+                    f->failed_step ? f->failed_step : "-");
+    }
+    j.why = cf_buf_steal(&why);
+    size_t cap = f->n_rivals;
+    CF_PUSH(f->rivals, f->n_rivals, cap, j);
+  }
+}
+
+static void hit_reason(cf_facts *f, const cf_hitfact *h) {
+  char t[CF_TIME_BUFSZ];
+  add_reason(f, "%s (%s) in step %s%s%s, line %ld at %s: %s", h->rule,
+             cf_class_name(h->cls), h->step, h->tier ? ", tier " : "",
+             h->tier ? h->tier : "", h->line, hhmm(h->time, t, sizeof t),
+             h->title);
+}
+
+/* Passes of the same tested sha, for the timing and recipe rules. */
+static int sha_passes(const cf_analysis *a, const cf_facts *f, double *max_load,
+                      int *loads_known) {
+  int n = 0;
+  *max_load = -INFINITY;
+  *loads_known = 1;
+  for (size_t i = 0; i < a->n_builds; i++) {
+    const cf_facts *g = &a->builds[i];
+    if (g->excluded || g->verdict != CF_VERDICT_PASS ||
+        !cf_sha_match(g->tested.sha, f->tested.sha))
+      continue;
+    n++;
+    if (!g->load_known) *loads_known = 0;
+    else if (g->load > *max_load) *max_load = g->load;
+  }
+  return n;
+}
+
+static void decide_failure(cf_analysis *a, cf_facts *f) {
+  char t1[CF_TIME_BUFSZ], t2[CF_TIME_BUFSZ], t3[CF_TIME_BUFSZ];
+  if (f->n_problems) {
+    f->verdict = CF_VERDICT_UNKNOWN;
+    f->confidence = CF_CONF_LOW;
+    for (size_t i = 0; i < f->n_problems; i++)
+      add_reason(f, "input unreadable: %s", f->problems[i]);
+    return;
+  }
+  const cf_hitfact *infra = first_deciding(f, CF_CLASS_INFRA);
+  const cf_hitfact *timing = first_deciding(f, CF_CLASS_TIMING);
+  const cf_hitfact *recipe = first_deciding(f, CF_CLASS_RECIPE);
+  const cf_eventfact *window = window_at(a, f, f->failing_moment);
+  const cf_hitfact *resolved = NULL;
+  const cf_eventfact *fix = later_fix(a, f, &resolved);
+
+  if (infra || window || fix) {
+    f->verdict = CF_VERDICT_INFRA;
+    const cf_hitfact *d = infra ? infra : first_deciding(f, CF_CLASS_NONE);
+    if (d) {
+      f->deciding_rule = d->rule;
+      f->deciding_class = d->cls;
+      hit_reason(f, d);
+    }
+    if (window) {
+      note_event(f, a, window);
+      add_reason(f, "failing moment %s inside %s '%s' [%s, %s)",
+                 hhmm(f->failing_moment, t1, sizeof t1),
+                 window->kind == CF_EV_MAINTENANCE ? "maintenance" : "incident",
+                 window->title, hhmm(window->from, t2, sizeof t2),
+                 hhmm(window->to, t3, sizeof t3));
+    }
+    if (fix) {
+      note_event(f, a, fix);
+      add_reason(f, "%.0f min before fix '%s' (%s), which resolves %s",
+                 (double)(fix->at - f->failing_moment) / 60.0, fix->title,
+                 hhmm(fix->at, t1, sizeof t1), resolved->rule);
+    }
+    int signals = (infra != NULL) + (window != NULL) + (fix != NULL);
+    f->confidence = signals >= 2 ? CF_CONF_HIGH : CF_CONF_MEDIUM;
+    describe_load(f);
+    judge_rivals(f, d);
+    return;
+  }
+
+  double pass_max;
+  int loads_known;
+  int passes = f->tested.sha ? sha_passes(a, f, &pass_max, &loads_known) : 0;
+  int load_above_passes = passes > 0 && loads_known && f->load_known &&
+                          f->elevated && f->load > pass_max;
+  if (timing || load_above_passes) {
+    f->verdict = CF_VERDICT_TIMING;
+    if (timing) {
+      f->deciding_rule = timing->rule;
+      f->deciding_class = CF_CLASS_TIMING;
+      hit_reason(f, timing);
+      f->confidence = f->elevated || load_above_passes ? CF_CONF_HIGH
+                                                       : CF_CONF_MEDIUM;
+    } else {
+      f->confidence = CF_CONF_LOW;
+    }
+    describe_load(f);
+    if (load_above_passes)
+      add_reason(f,
+                 "the same sha passed %d time%s, every time at lower load "
+                 "(at most %g)",
+                 passes, passes == 1 ? "" : "s", pass_max);
+    judge_rivals(f, timing);
+    return;
+  }
+
+  /* Reproduced the same way on the same sha, outside every event. */
+  int same = 0, calm = 0;
+  for (size_t i = 0; f->tested.sha && i < a->n_builds; i++) {
+    const cf_facts *g = &a->builds[i];
+    if (!is_failure(g) || !cf_sha_match(g->tested.sha, f->tested.sha) ||
+        !cf_facts_same_way(f, g) || !outside_every_event(a, g))
+      continue;
+    same++;
+    if (!g->elevated) calm++;
+  }
+  int reproduced = same >= 2 && calm >= 1;
+  if (recipe || reproduced) {
+    f->verdict = CF_VERDICT_RECIPE;
+    if (recipe) {
+      f->deciding_rule = recipe->rule;
+      f->deciding_class = CF_CLASS_RECIPE;
+      hit_reason(f, recipe);
+    }
+    if (reproduced)
+      add_reason(f,
+                 "the same sha failed the same way %d times outside every "
+                 "event, %d of them not at elevated load",
+                 same, calm);
+    f->confidence = recipe && reproduced ? CF_CONF_HIGH
+                    : recipe             ? CF_CONF_MEDIUM
+                                         : CF_CONF_LOW;
+    describe_load(f);
+    judge_rivals(f, recipe);
+    return;
+  }
+
+  f->verdict = CF_VERDICT_UNKNOWN;
+  f->confidence = CF_CONF_LOW;
+  if (f->n_hits) {
+    const cf_hitfact *d = first_deciding(f, CF_CLASS_NONE);
+    if (!d) add_reason(f, "rule hits only outside the failing step or tier");
+  }
+  if (f->failed_step)
+    add_reason(f, "no rule decides the failure of step %s%s%s", f->failed_step,
+               f->failed_tier ? ", tier " : "",
+               f->failed_tier ? f->failed_tier : "");
+  else
+    add_reason(f, "no failed step recorded%s%s",
+               f->n_errlines ? "" : "; Drone error: ",
+               f->n_errlines ? "" : (f->status ? f->status : ""));
+  for (size_t i = 0; i < f->n_errlines; i++)
+    add_reason(f, "error line %s:%ld: %s", f->errlines[i].step,
+               f->errlines[i].line, f->errlines[i].text);
+}
+
+static int cancelled(const cf_facts *f) {
+  if (!f->status) return 0;
+  if (!strcmp(f->status, "skipped") || !strcmp(f->status, "declined") ||
+      !strcmp(f->status, "blocked"))
+    return 1;
+  return 0;
+}
+
+void cf_decide_all(cf_analysis *a) {
+  mark_elevated(a);
+  /* First the builds whose verdict needs no context: failures are decided
+   * after, since the timing and recipe rules look at the passes. */
+  unsigned char *failed = cf_xcalloc(a->n_builds ? a->n_builds : 1, 1);
+  for (size_t i = 0; i < a->n_builds; i++) {
+    cf_facts *f = &a->builds[i];
+    if (f->excluded) continue;
+    if (f->finished == CF_TIME_NONE || !cf_status_done(f->status) ||
+        (a->as_of != CF_TIME_NONE && f->finished > a->as_of)) {
+      f->verdict = CF_VERDICT_RUNNING;
+      f->confidence = CF_CONF_HIGH;
+      add_reason(f, "not finished as of the review moment");
+    } else if (cancelled(f) || f->cancelled_by_server) {
+      f->verdict = CF_VERDICT_CANCELLED;
+      f->confidence = CF_CONF_HIGH;
+      add_reason(f, "Drone status %s", f->status);
+    } else if (!strcmp(f->status, "success")) {
+      f->verdict = CF_VERDICT_PASS;
+      f->confidence = CF_CONF_HIGH;
+      if (f->genuine == 1)
+        add_reason(f, "genuine pass: %s",
+                   f->genuine_summary ? f->genuine_summary : "all tiers passed");
+      else if (f->genuine == 0)
+        for (size_t k = 0; k < f->n_genuine_problems; k++)
+          add_reason(f, "not a genuine pass: %s", f->genuine_problems[k]);
+      else
+        add_reason(f, "Drone status success; no run artifacts to judge it");
+    } else {
+      f->verdict = CF_VERDICT_UNKNOWN; /* decided below */
+      failed[i] = 1;
+    }
+  }
+  for (size_t i = 0; i < a->n_builds; i++)
+    if (failed[i]) decide_failure(a, &a->builds[i]);
+  free(failed);
+}

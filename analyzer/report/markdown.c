@@ -1,0 +1,200 @@
+/*
+ * markdown.c: the Markdown report (the default format), written to paste
+ * cleanly into a Gitea/GitHub issue: the bottom line first, then the
+ * findings with their evidence, then one table row per build, then the
+ * inputs. Every claim carries its evidence, every time is UTC. Colour (ANSI)
+ * only when asked, for a terminal. Every piece from the inputs is redacted.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ciforensics/redact.h"
+#include "ciforensics/report.h"
+
+/* Append text from the inputs: redacted, with characters that would break a
+ * table cell or inline code neutralised. */
+static void put_safe(cf_buf *b, const char *s, int in_table) {
+  if (!s) return;
+  char *safe = cf_redact(s, NULL);
+  for (const char *p = safe; *p; p++) {
+    if (*p == '\n' || *p == '\r') cf_buf_putc(b, ' ');
+    else if (in_table && *p == '|') cf_buf_puts(b, "\\|");
+    else cf_buf_putc(b, *p);
+  }
+  free(safe);
+}
+
+/* An excerpt as inline code; backticks inside are replaced so the span
+ * cannot be closed early. Long lines are cut with an ellipsis. */
+static void put_code(cf_buf *b, const char *s, size_t max) {
+  char *safe = cf_redact(s ? s : "", NULL);
+  size_t n = strlen(safe);
+  cf_buf_puts(b, "`");
+  for (size_t i = 0; i < n && i < max; i++) {
+    char c = safe[i];
+    cf_buf_putc(b, c == '`' ? '\'' : (c == '\n' || c == '|') ? ' ' : c);
+  }
+  if (n > max) cf_buf_puts(b, "…");
+  cf_buf_puts(b, "`");
+  free(safe);
+}
+
+static const char *utc(cf_time t, char *buf) {
+  return cf_time_format(t, buf, CF_TIME_BUFSZ);
+}
+
+/* "06-13 06:13" for the table. */
+static const char *short_time(cf_time t, char *buf) {
+  char full[CF_TIME_BUFSZ];
+  if (t == CF_TIME_NONE) return "-";
+  cf_time_format(t, full, sizeof full);
+  snprintf(buf, CF_TIME_BUFSZ, "%.5s %.5s", full + 5, full + 11);
+  return buf;
+}
+
+static void header(cf_buf *b, const cf_analysis *a) {
+  char t[CF_TIME_BUFSZ];
+  cf_buf_puts(b, "## ciforensics — ");
+  put_safe(b, a->repo, 0);
+  cf_buf_printf(b, " builds #%ld–#%ld", a->from, a->to);
+  if (a->recipe) {
+    cf_buf_puts(b, ", recipe ");
+    put_safe(b, a->recipe, 0);
+  }
+  if (a->target.kind) {
+    char *d = cf_target_describe(&a->target);
+    cf_buf_puts(b, ", target ");
+    put_safe(b, d, 0);
+    free(d);
+  }
+  cf_buf_printf(b, ", as of %s\n\n", utc(a->as_of, t));
+}
+
+static void counts(cf_buf *b, const cf_analysis *a) {
+  size_t n[7] = {0}, total = 0;
+  for (size_t i = 0; i < a->n_builds; i++)
+    if (!a->builds[i].excluded) {
+      n[a->builds[i].verdict]++;
+      total++;
+    }
+  cf_buf_printf(b,
+                "%zu builds: %zu pass, %zu infra-confounded, %zu timing, %zu recipe, "
+                "%zu unknown",
+                total, n[CF_VERDICT_PASS], n[CF_VERDICT_INFRA], n[CF_VERDICT_TIMING],
+                n[CF_VERDICT_RECIPE], n[CF_VERDICT_UNKNOWN]);
+  if (n[CF_VERDICT_RUNNING]) cf_buf_printf(b, ", %zu running", n[CF_VERDICT_RUNNING]);
+  if (n[CF_VERDICT_CANCELLED]) cf_buf_printf(b, ", %zu cancelled", n[CF_VERDICT_CANCELLED]);
+  cf_buf_printf(b, ". Rules `%s` (%zu rules); inputs listed at the end.\n\n",
+                a->rules_hash ? a->rules_hash : "-", a->n_rules);
+}
+
+static void problems_banner(cf_buf *b, const cf_analysis *a) {
+  if (!a->n_problems && !a->n_warnings) return;
+  if (a->n_problems) {
+    cf_buf_printf(b, "> **Input problems (%zu)** — the builds named here are `unknown`; "
+                     "the rest of the report stands without them.\n",
+                  a->n_problems);
+    for (size_t i = 0; i < a->n_problems; i++) {
+      cf_buf_puts(b, "> - ");
+      if (a->problems[i].build > 0) cf_buf_printf(b, "#%ld: ", a->problems[i].build);
+      put_safe(b, a->problems[i].file, 0);
+      cf_buf_puts(b, ": ");
+      put_safe(b, a->problems[i].problem, 0);
+      cf_buf_putc(b, '\n');
+    }
+    cf_buf_putc(b, '\n');
+  }
+  for (size_t i = 0; i < a->n_warnings; i++) {
+    cf_buf_puts(b, "> Warning: ");
+    put_safe(b, a->warnings[i], 0);
+    cf_buf_puts(b, "\n");
+  }
+  if (a->n_warnings) cf_buf_putc(b, '\n');
+}
+
+static void finding(cf_buf *b, const cf_analysis *a, const cf_finding *fd, int color) {
+  char t[CF_TIME_BUFSZ];
+  cf_buf_printf(b, "%s**%s — ", color ? "\033[1m" : "", fd->id);
+  put_safe(b, fd->title, 0);
+  cf_buf_printf(b, ".**%s", color ? "\033[0m" : "");
+  if (fd->text && *fd->text) {
+    cf_buf_putc(b, ' ');
+    put_safe(b, fd->text, 0);
+  }
+  cf_buf_putc(b, '\n');
+  for (size_t i = 0; i < fd->n_evidence; i++) {
+    const cf_evidence *e = &fd->evidence[i];
+    cf_buf_printf(b, "- #%ld", e->build);
+    if (e->step) {
+      cf_buf_puts(b, " ");
+      put_safe(b, e->step, 0);
+    }
+    if (e->line > 0) cf_buf_printf(b, ":%ld", e->line);
+    if (e->time != CF_TIME_NONE) cf_buf_printf(b, " (%s)", utc(e->time, t));
+    cf_buf_puts(b, ": ");
+    if (e->line > 0) put_code(b, e->excerpt, 160);
+    else put_safe(b, e->excerpt, 0);
+    cf_buf_putc(b, '\n');
+  }
+  if (fd->stats && strstr(fd->stats, "\"suggestive\":true") == NULL && fd->stats[0])
+    cf_buf_printf(b, "- statistics: `%s`\n", fd->stats);
+  (void)a;
+  cf_buf_putc(b, '\n');
+}
+
+static const char *tested_cell(const cf_facts *f, char *buf, size_t size) {
+  if (f->tested.pr > 0)
+    snprintf(buf, size, "%s PR #%ld `%.8s`", f->tested.recipe ? f->tested.recipe : "",
+             f->tested.pr, f->tested.sha ? f->tested.sha : "?");
+  else
+    snprintf(buf, size, "%s `%.8s`", f->tested.recipe ? f->tested.recipe : "",
+             f->tested.sha ? f->tested.sha : "?");
+  return buf;
+}
+
+static void table(cf_buf *b, const cf_analysis *a) {
+  char t[CF_TIME_BUFSZ], cell[160];
+  cf_buf_puts(b, "| build | started (UTC) | tested | level | verdict | confidence | why |\n");
+  cf_buf_puts(b, "| --- | --- | --- | --- | --- | --- | --- |\n");
+  for (size_t i = 0; i < a->n_builds; i++) {
+    const cf_facts *f = &a->builds[i];
+    if (f->excluded) continue;
+    cf_buf_printf(b, "| #%ld | %s | ", f->number, short_time(f->started, t));
+    put_safe(b, tested_cell(f, cell, sizeof cell), 1);
+    if (f->level >= 0) cf_buf_printf(b, " | %d | ", f->level);
+    else cf_buf_puts(b, " | - | ");
+    cf_buf_printf(b, "%s | %s | ", cf_verdict_name(f->verdict),
+                  cf_confidence_name(f->confidence));
+    put_safe(b, f->n_reasons ? f->reasons[0] : "", 1);
+    cf_buf_puts(b, " |\n");
+  }
+  cf_buf_putc(b, '\n');
+}
+
+char *cf_report_markdown(const cf_analysis *a, const char *version, int color) {
+  cf_buf b = {0};
+  header(&b, a);
+  problems_banner(&b, a);
+  if (a->verdict.present) {
+    const char *id = "";
+    for (size_t i = 0; i < a->n_findings; i++)
+      if (!strcmp(a->findings[i].kind, "verdict")) id = a->findings[i].id;
+    cf_buf_printf(&b, "%s**%s — Verdict: ", color ? "\033[1m" : "", id);
+    put_safe(&b, a->verdict.reason, 0);
+    cf_buf_printf(&b, ".**%s\n", color ? "\033[0m" : "");
+  } else {
+    cf_buf_puts(&b, "**No target given** (`--target`): per-build verdicts only.\n");
+  }
+  counts(&b, a);
+  for (size_t i = 0; i < a->n_findings; i++)
+    if (strcmp(a->findings[i].kind, "verdict"))
+      finding(&b, a, &a->findings[i], color);
+  table(&b, a);
+  cf_buf_puts(&b, "Inputs: ");
+  for (size_t i = 0; i < a->n_inputs; i++) {
+    if (i) cf_buf_puts(&b, "; ");
+    put_safe(&b, a->inputs[i], 0);
+  }
+  cf_buf_printf(&b, ". ciforensics %s.\n", version);
+  return cf_buf_steal(&b);
+}
