@@ -486,13 +486,13 @@ static void load_findings(cf_analysis *a, size_t *cap) {
       int testable = cf_stats_can_mann_whitney((unsigned)nf, (unsigned)np,
                                                CF_STATS_ALPHA, 0);
       if (testable && cf_stats_mann_whitney(fail, nf, pass, np, &mw) == 0) {
-        set_title(fd, "Failures of `%s` sit at higher load (Mann–Whitney p = %.3g, n=%zu)",
+        set_title(fd, "Failures of `%s` sit at higher load: Mann–Whitney p = %.3g (n=%zu)",
                   short_sha(f->tested.sha, sb), mw.p_greater, nf + np);
         cf_buf_printf(&st, "{\"test\":\"mann-whitney\",\"n_fail\":%zu,\"n_pass\":%zu,"
                            "\"u\":%.6g,\"p_one_sided\":%.6g,\"method\":\"%s\"}",
                       nf, np, mw.u, mw.p_greater, mw.exact ? "exact" : "normal");
       } else {
-        set_title(fd, "Failures of `%s` sit at higher load (suggestive, n=%zu)",
+        set_title(fd, "Failures of `%s` sit at higher load: suggestive (n=%zu)",
                   short_sha(f->tested.sha, sb), nf + np);
         cf_buf_printf(&st, "{\"test\":null,\"n_fail\":%zu,\"n_pass\":%zu,"
                            "\"suggestive\":true}", nf, np);

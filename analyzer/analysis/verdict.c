@@ -120,16 +120,22 @@ void cf_facts_locate_failure(cf_facts *f) {
     if (limit != CF_TIME_NONE && h->time != CF_TIME_NONE && h->time > limit)
       continue;
     h->deciding = 1;
-    if (f->failing_moment == CF_TIME_NONE) f->failing_moment = h->time;
+    if (h->time != CF_TIME_NONE &&
+        (f->failing_moment == CF_TIME_NONE || h->time < f->failing_moment))
+      f->failing_moment = h->time;
   }
   if (f->failing_moment == CF_TIME_NONE) f->failing_moment = limit;
 }
 
+/* The first deciding hit (of class c, or any) in log order. */
 static const cf_hitfact *first_deciding(const cf_facts *f, cf_class c) {
-  for (size_t i = 0; i < f->n_hits; i++)
-    if (f->hits[i].deciding && (c == CF_CLASS_NONE || f->hits[i].cls == c))
-      return &f->hits[i];
-  return NULL;
+  const cf_hitfact *best = NULL;
+  for (size_t i = 0; i < f->n_hits; i++) {
+    const cf_hitfact *h = &f->hits[i];
+    if (!h->deciding || (c != CF_CLASS_NONE && h->cls != c)) continue;
+    if (!best || h->line < best->line) best = h;
+  }
+  return best;
 }
 
 /* The rule a "same way" comparison uses: the deciding rule once decided,
