@@ -1,0 +1,530 @@
+/*
+ * events.c: reads the infrastructure-events YAML file (format in
+ * docs/context.md, API in events.h) and answers scope and time questions
+ * about each event.
+ *
+ * libyaml's event API is used rather than its document loader because the
+ * loader silently resolves aliases and forgets anchors, and the format
+ * rejects both. The events are first gathered into a small bounded tree
+ * (scalar / list / mapping, each with its 1-based line), then the tree is
+ * checked key by key so every error names file:line.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "ciforensics/events.h"
+
+/* Bounds the tree: a 4 MiB flow list could otherwise make ~2M nodes. */
+#define MAX_NODES 200000
+
+/* ------------------------------------------------------------ YAML tree */
+
+typedef enum { Y_SCALAR, Y_SEQ, Y_MAP } ytype;
+
+typedef struct ynode {
+  ytype type;
+  int line;             /* 1-based */
+  int plain;            /* scalar written without quotes */
+  char *text;           /* scalar value (owned) */
+  struct ynode **kids;  /* list items, or key, value, key, value, ... */
+  size_t n, cap;
+} ynode;
+
+static void ynode_free(ynode *y) {
+  if (!y) return;
+  for (size_t i = 0; i < y->n; i++) ynode_free(y->kids[i]);
+  free(y->kids);
+  free(y->text);
+  free(y);
+}
+
+static int mark_line(yaml_mark_t m) { return (int)m.line + 1; }
+
+/* Build the tree of the (single) document in data. *root is NULL for an
+ * empty stream. Returns 0 or -1 with err set. */
+static int yaml_tree(const char *data, size_t len, const char *name,
+                     ynode **root, cf_err *err) {
+  *root = NULL;
+  yaml_parser_t parser;
+  if (!yaml_parser_initialize(&parser))
+    return cf_err_set(err, "%s: cannot initialise the YAML parser", name);
+  yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
+  ynode *stack[CF_EVENTS_MAX_DEPTH];
+  int depth = 0, docs = 0, rc = 0, done = 0;
+  size_t nodes = 0;
+  while (!done && !rc) {
+    yaml_event_t ev;
+    if (!yaml_parser_parse(&parser, &ev)) {
+      rc = cf_err_set(err, "%s:%d: YAML syntax error: %s%s%s", name,
+                      mark_line(parser.problem_mark),
+                      parser.problem ? parser.problem : "unreadable",
+                      parser.context ? " " : "",
+                      parser.context ? parser.context : "");
+      break;
+    }
+    int line = mark_line(ev.start_mark);
+    ynode *node = NULL;
+    switch (ev.type) {
+    case YAML_STREAM_END_EVENT:
+      done = 1;
+      break;
+    case YAML_DOCUMENT_START_EVENT:
+      if (++docs > 1)
+        rc = cf_err_set(err, "%s:%d: more than one YAML document", name,
+                        line);
+      break;
+    case YAML_ALIAS_EVENT:
+      rc = cf_err_set(err, "%s:%d: anchors and aliases are not allowed",
+                      name, line);
+      break;
+    case YAML_SCALAR_EVENT:
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT: {
+      const yaml_char_t *anchor =
+          ev.type == YAML_SCALAR_EVENT ? ev.data.scalar.anchor
+          : ev.type == YAML_SEQUENCE_START_EVENT ? ev.data.sequence_start.anchor
+                                                 : ev.data.mapping_start.anchor;
+      if (anchor) {
+        rc = cf_err_set(err, "%s:%d: anchors and aliases are not allowed",
+                        name, line);
+        break;
+      }
+      if (++nodes > MAX_NODES) {
+        rc = cf_err_set(err, "%s:%d: more than %d YAML nodes", name, line,
+                        MAX_NODES);
+        break;
+      }
+      node = cf_xcalloc(1, sizeof *node);
+      node->line = line;
+      if (ev.type == YAML_SCALAR_EVENT) {
+        node->type = Y_SCALAR;
+        node->text = cf_xstrndup((const char *)ev.data.scalar.value,
+                                 ev.data.scalar.length);
+        node->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+      } else {
+        node->type = ev.type == YAML_SEQUENCE_START_EVENT ? Y_SEQ : Y_MAP;
+      }
+      if (depth == 0) {
+        *root = node;
+      } else {
+        ynode *top = stack[depth - 1];
+        CF_PUSH(top->kids, top->n, top->cap, node);
+      }
+      if (node->type != Y_SCALAR) {
+        if (depth == CF_EVENTS_MAX_DEPTH) {
+          rc = cf_err_set(err, "%s:%d: nested deeper than %d levels", name,
+                          line, CF_EVENTS_MAX_DEPTH);
+          break;
+        }
+        stack[depth++] = node;
+      }
+      break;
+    }
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT:
+      if (depth > 0) depth--;
+      break;
+    default:
+      break;
+    }
+    yaml_event_delete(&ev);
+  }
+  yaml_parser_delete(&parser);
+  if (rc) {
+    ynode_free(*root);
+    *root = NULL;
+  }
+  return rc;
+}
+
+/* A plain empty, ~ or null scalar: YAML's null. */
+static int is_null(const ynode *y) {
+  return y->type == Y_SCALAR && y->plain &&
+         (!*y->text || !strcmp(y->text, "~") || !strcmp(y->text, "null") ||
+          !strcmp(y->text, "Null") || !strcmp(y->text, "NULL"));
+}
+
+static const char *type_name(const ynode *y) {
+  if (is_null(y)) return "nothing";
+  return y->type == Y_SCALAR ? "a scalar" : y->type == Y_SEQ ? "a list"
+                                                             : "a mapping";
+}
+
+/* Check a mapping's keys: scalars, each known (in `known`, NULL-ended) and
+ * unique. `where` names the mapping in messages. */
+static int check_keys(const ynode *map, const char *const *known,
+                      const char *where, const char *name, cf_err *err) {
+  for (size_t i = 0; i + 1 < map->n; i += 2) {
+    const ynode *k = map->kids[i];
+    if (k->type != Y_SCALAR)
+      return cf_err_set(err, "%s:%d: keys in %s must be plain names", name,
+                        k->line, where);
+    int ok = 0;
+    for (const char *const *p = known; *p; p++)
+      if (!strcmp(*p, k->text)) ok = 1;
+    if (!ok) {
+      cf_buf list = {0};
+      for (const char *const *p = known; *p; p++)
+        cf_buf_printf(&list, "%s%s", p == known ? "" : ", ", *p);
+      cf_err_set(err, "%s:%d: unknown key '%s' in %s (known: %s)", name,
+                 k->line, k->text, where, list.data);
+      cf_buf_free(&list);
+      return -1;
+    }
+    for (size_t j = 0; j < i; j += 2)
+      if (!strcmp(map->kids[j]->text, k->text))
+        return cf_err_set(err, "%s:%d: duplicate key '%s' (first on line %d)",
+                          name, k->line, k->text, map->kids[j]->line);
+  }
+  return 0;
+}
+
+/* ----------------------------------------------------------- the reader */
+
+static void add_warning(cf_events *ev, size_t *cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void add_warning(cf_events *ev, size_t *cap, const char *fmt, ...) {
+  cf_buf b = {0};
+  va_list ap;
+  va_start(ap, fmt);
+  cf_buf_vprintf(&b, fmt, ap);
+  va_end(ap);
+  CF_PUSH(ev->warnings, ev->n_warnings, *cap, cf_buf_steal(&b));
+}
+
+typedef struct reader {
+  const char *name;
+  cf_events *ev;
+  size_t warn_cap;
+  cf_err *err;
+} reader;
+
+static int read_time(reader *r, const ynode *key, const ynode *val,
+                     cf_time *out) {
+  if (val->type != Y_SCALAR || is_null(val))
+    return cf_err_set(r->err, "%s:%d: '%s' must be a time, not %s", r->name,
+                      val->line, key->text, type_name(val));
+  int no_zone = 0;
+  if (cf_time_parse(val->text, out, &no_zone))
+    return cf_err_set(r->err,
+                      "%s:%d: bad time '%s' in '%s' (expected ISO 8601 with "
+                      "Z or an offset, or Unix seconds)",
+                      r->name, val->line, val->text, key->text);
+  if (no_zone)
+    add_warning(r->ev, &r->warn_cap,
+                "%s:%d: time '%s' in '%s' names no zone; taken as UTC",
+                r->name, val->line, val->text, key->text);
+  return 0;
+}
+
+/* A list of non-empty strings (scope lists, resolves). */
+static int read_list(reader *r, const char *what, const ynode *val,
+                     char ***items, int **lines, size_t *n) {
+  if (val->type != Y_SEQ)
+    return cf_err_set(r->err, "%s:%d: '%s' must be a list of names, not %s",
+                      r->name, val->line, what, type_name(val));
+  if (val->n == 0)
+    return cf_err_set(r->err,
+                      "%s:%d: '%s' is empty (leave it out to mean all)",
+                      r->name, val->line, what);
+  if (val->n > CF_EVENTS_MAX_LIST)
+    return cf_err_set(r->err, "%s:%d: '%s' has more than %d entries",
+                      r->name, val->line, what, CF_EVENTS_MAX_LIST);
+  *items = cf_xcalloc(val->n, sizeof **items);
+  if (lines) *lines = cf_xcalloc(val->n, sizeof **lines);
+  for (size_t i = 0; i < val->n; i++) {
+    const ynode *it = val->kids[i];
+    if (it->type != Y_SCALAR || is_null(it) || !*it->text)
+      return cf_err_set(r->err, "%s:%d: entries of '%s' must be names, not %s",
+                        r->name, it->line, what, type_name(it));
+    (*items)[i] = cf_xstrdup(it->text);
+    if (lines) (*lines)[i] = it->line;
+    (*n)++;
+  }
+  return 0;
+}
+
+static int read_scope(reader *r, const ynode *val, cf_event *e) {
+  if (is_null(val)) return 0; /* "scope:" alone = every build */
+  if (val->type != Y_MAP)
+    return cf_err_set(r->err,
+                      "%s:%d: 'scope' must be a mapping (machines, recipes, "
+                      "tiers), not %s",
+                      r->name, val->line, type_name(val));
+  static const char *const known[] = {"machines", "recipes", "tiers", NULL};
+  if (check_keys(val, known, "scope", r->name, r->err)) return -1;
+  for (size_t i = 0; i + 1 < val->n; i += 2) {
+    const char *k = val->kids[i]->text;
+    const ynode *v = val->kids[i + 1];
+    char what[32];
+    snprintf(what, sizeof what, "scope.%s", k);
+    int rc = !strcmp(k, "machines")  ? read_list(r, what, v, &e->machines, NULL, &e->n_machines)
+             : !strcmp(k, "recipes") ? read_list(r, what, v, &e->recipes, NULL, &e->n_recipes)
+                                     : read_list(r, what, v, &e->tiers, NULL, &e->n_tiers);
+    if (rc) return -1;
+  }
+  return 0;
+}
+
+static int parse_kind(const char *s, cf_event_kind *k) {
+  static const char *const names[] = {"fix", "incident", "maintenance",
+                                      "deploy"};
+  for (int i = 0; i < 4; i++)
+    if (!strcmp(s, names[i])) {
+      *k = (cf_event_kind)i;
+      return 0;
+    }
+  return -1;
+}
+
+static void event_free(cf_event *e) {
+  free(e->title);
+  for (size_t i = 0; i < e->n_machines; i++) free(e->machines[i]);
+  free(e->machines);
+  for (size_t i = 0; i < e->n_recipes; i++) free(e->recipes[i]);
+  free(e->recipes);
+  for (size_t i = 0; i < e->n_tiers; i++) free(e->tiers[i]);
+  free(e->tiers);
+  for (size_t i = 0; i < e->n_resolves; i++) free(e->resolves[i]);
+  free(e->resolves);
+  free(e->resolves_lines);
+}
+
+static int read_event(reader *r, const ynode *map, cf_event *e) {
+  e->line = map->line;
+  e->at = e->from = e->to = CF_TIME_NONE;
+  if (map->type != Y_MAP)
+    return cf_err_set(r->err,
+                      "%s:%d: an event must be a mapping (at or from/to, "
+                      "kind, title, ...), not %s",
+                      r->name, map->line, type_name(map));
+  static const char *const known[] = {"at", "from", "to", "kind", "title",
+                                      "scope", "resolves", NULL};
+  if (check_keys(map, known, "event", r->name, r->err)) return -1;
+  const ynode *k_at = NULL, *k_from = NULL, *k_to = NULL, *k_res = NULL;
+  int have_kind = 0;
+  for (size_t i = 0; i + 1 < map->n; i += 2) {
+    const ynode *key = map->kids[i], *val = map->kids[i + 1];
+    const char *k = key->text;
+    if (!strcmp(k, "at")) {
+      if (read_time(r, key, val, &e->at)) return -1;
+      k_at = key;
+    } else if (!strcmp(k, "from")) {
+      if (read_time(r, key, val, &e->from)) return -1;
+      k_from = key;
+    } else if (!strcmp(k, "to")) {
+      if (read_time(r, key, val, &e->to)) return -1;
+      k_to = key;
+    } else if (!strcmp(k, "kind")) {
+      if (val->type != Y_SCALAR || parse_kind(val->text, &e->kind))
+        return cf_err_set(r->err,
+                          "%s:%d: unknown kind '%s' (expected fix, incident, "
+                          "maintenance or deploy)",
+                          r->name, val->line,
+                          val->type == Y_SCALAR ? val->text : type_name(val));
+      have_kind = 1;
+    } else if (!strcmp(k, "title")) {
+      if (val->type != Y_SCALAR || is_null(val) || !*val->text)
+        return cf_err_set(r->err, "%s:%d: 'title' must be a text, not %s",
+                          r->name, val->line, type_name(val));
+      e->title = cf_xstrdup(val->text);
+    } else if (!strcmp(k, "scope")) {
+      if (read_scope(r, val, e)) return -1;
+    } else { /* resolves */
+      if (read_list(r, "resolves", val, &e->resolves, &e->resolves_lines,
+                    &e->n_resolves))
+        return -1;
+      k_res = key;
+    }
+  }
+  char a[CF_TIME_BUFSZ], b[CF_TIME_BUFSZ];
+  if (k_at && (k_from || k_to))
+    return cf_err_set(r->err,
+                      "%s:%d: an event has either 'at' or 'from'/'to', not "
+                      "both",
+                      r->name, (k_from ? k_from : k_to)->line);
+  if (k_from && !k_to)
+    return cf_err_set(r->err, "%s:%d: 'from' without 'to'", r->name,
+                      k_from->line);
+  if (k_to && !k_from)
+    return cf_err_set(r->err, "%s:%d: 'to' without 'from'", r->name,
+                      k_to->line);
+  if (!k_at && !k_from)
+    return cf_err_set(r->err,
+                      "%s:%d: event has no time (give 'at', or 'from' and "
+                      "'to')",
+                      r->name, map->line);
+  if (k_from && e->to <= e->from)
+    return cf_err_set(r->err, "%s:%d: 'to' (%s) is not after 'from' (%s)",
+                      r->name, k_to->line, cf_time_format(e->to, a, sizeof a),
+                      cf_time_format(e->from, b, sizeof b));
+  e->is_window = k_from != NULL;
+  if (!have_kind)
+    return cf_err_set(r->err,
+                      "%s:%d: event has no 'kind' (fix, incident, maintenance "
+                      "or deploy)",
+                      r->name, map->line);
+  if (!e->title)
+    return cf_err_set(r->err, "%s:%d: event has no 'title'", r->name,
+                      map->line);
+  if (k_res && e->kind != CF_EVENT_FIX)
+    return cf_err_set(r->err,
+                      "%s:%d: 'resolves' is only for a fix (this event is "
+                      "'%s')",
+                      r->name, k_res->line, cf_event_kind_name(e->kind));
+  if (e->kind == CF_EVENT_FIX && !k_res)
+    add_warning(r->ev, &r->warn_cap,
+                "%s:%d: fix '%s' has no 'resolves', so it confounds no "
+                "failure",
+                r->name, map->line, e->title);
+  return 0;
+}
+
+int cf_events_load_mem(const char *data, size_t len, const char *name,
+                       cf_events *out, cf_err *err) {
+  memset(out, 0, sizeof *out);
+  out->path = cf_xstrdup(name);
+  if (len > CF_EVENTS_MAX_BYTES) {
+    cf_err_set(err, "%s: larger than the %u-byte limit", name,
+               CF_EVENTS_MAX_BYTES);
+    cf_events_free(out);
+    return -1;
+  }
+  ynode *root;
+  if (yaml_tree(data, len, name, &root, err)) {
+    cf_events_free(out);
+    return -1;
+  }
+  reader r = {name, out, 0, err};
+  int rc = 0;
+  if (root && !is_null(root)) {
+    if (root->type != Y_SEQ) {
+      rc = cf_err_set(err, "%s:%d: the events file must be a list of events, "
+                           "not %s",
+                      name, root->line, type_name(root));
+    } else if (root->n > CF_EVENTS_MAX_EVENTS) {
+      rc = cf_err_set(err, "%s:%d: more than %d events", name, root->line,
+                      CF_EVENTS_MAX_EVENTS);
+    } else {
+      out->items = cf_xcalloc(root->n ? root->n : 1, sizeof *out->items);
+      for (size_t i = 0; i < root->n && !rc; i++) {
+        out->n++; /* counted first so a half-read event is freed too */
+        rc = read_event(&r, root->kids[i], &out->items[i]);
+      }
+    }
+  }
+  ynode_free(root);
+  if (rc) cf_events_free(out);
+  return rc;
+}
+
+int cf_events_load(const char *path, cf_events *out, cf_err *err) {
+  memset(out, 0, sizeof *out);
+  char *data;
+  size_t len;
+  if (cf_read_file(path, CF_EVENTS_MAX_BYTES, &data, &len, err)) return -1;
+  int rc = cf_events_load_mem(data, len, path, out, err);
+  free(data);
+  return rc;
+}
+
+void cf_events_free(cf_events *ev) {
+  if (!ev) return;
+  for (size_t i = 0; i < ev->n; i++) event_free(&ev->items[i]);
+  free(ev->items);
+  for (size_t i = 0; i < ev->n_warnings; i++) free(ev->warnings[i]);
+  free(ev->warnings);
+  free(ev->path);
+  memset(ev, 0, sizeof *ev);
+}
+
+/* ------------------------------------------------------------ questions */
+
+const char *cf_event_kind_name(cf_event_kind k) {
+  switch (k) {
+  case CF_EVENT_FIX: return "fix";
+  case CF_EVENT_INCIDENT: return "incident";
+  case CF_EVENT_MAINTENANCE: return "maintenance";
+  case CF_EVENT_DEPLOY: return "deploy";
+  }
+  return "?";
+}
+
+static int in_list(char *const *list, size_t n, const char *v) {
+  if (!n || !v) return 1; /* no list = all; unknown value = no restriction */
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp(list[i], v)) return 1;
+  return 0;
+}
+
+int cf_event_applies(const cf_event *e, const char *machine,
+                     const char *recipe, const char *tier) {
+  return in_list(e->machines, e->n_machines, machine) &&
+         in_list(e->recipes, e->n_recipes, recipe) &&
+         in_list(e->tiers, e->n_tiers, tier);
+}
+
+int cf_event_covers(const cf_event *e, cf_time t) {
+  return e->is_window && t != CF_TIME_NONE && e->from <= t && t < e->to;
+}
+
+int cf_event_is_confounding(const cf_event *e) {
+  return e->kind == CF_EVENT_INCIDENT || e->kind == CF_EVENT_MAINTENANCE;
+}
+
+int cf_event_resolves(const cf_event *e, const char *rule_id,
+                      const char *rule_class) {
+  if (e->kind != CF_EVENT_FIX) return 0;
+  for (size_t i = 0; i < e->n_resolves; i++)
+    if ((rule_id && !strcmp(e->resolves[i], rule_id)) ||
+        (rule_class && !strcmp(e->resolves[i], rule_class)))
+      return 1;
+  return 0;
+}
+
+cf_time cf_event_point(const cf_event *e) {
+  return e->is_window ? e->from : e->at;
+}
+
+double cf_event_minutes_to(const cf_event *e, cf_time t) {
+  if (t == CF_TIME_NONE) return NAN;
+  return (double)(t - cf_event_point(e)) / 60.0;
+}
+
+static int is_class(const char *s) {
+  return !strcmp(s, "recipe") || !strcmp(s, "timing") || !strcmp(s, "infra");
+}
+
+void cf_events_check_rule_ids(cf_events *ev,
+                              int (*known)(void *user, const char *id),
+                              void *user) {
+  size_t cap = ev->n_warnings; /* CF_PUSH regrows from the current size */
+  for (size_t i = 0; i < ev->n; i++) {
+    const cf_event *e = &ev->items[i];
+    for (size_t j = 0; j < e->n_resolves; j++)
+      if (!is_class(e->resolves[j]) && !known(user, e->resolves[j]))
+        add_warning(ev, &cap,
+                    "%s:%d: fix '%s' resolves '%s', which is neither a "
+                    "class (recipe, timing, infra) nor a known rule id",
+                    ev->path, e->resolves_lines[j], e->title, e->resolves[j]);
+  }
+}
+
+size_t cf_events_for_build(const cf_events *ev, const char *machine,
+                           const char *recipe, const char *tier,
+                           cf_time moment, cf_time as_of,
+                           cf_event_relation **out) {
+  *out = NULL;
+  size_t n = 0, cap = 0;
+  for (size_t i = 0; i < ev->n; i++) {
+    const cf_event *e = &ev->items[i];
+    if (!cf_event_applies(e, machine, recipe, tier)) continue;
+    if (as_of != CF_TIME_NONE && cf_event_point(e) > as_of) continue;
+    cf_event_relation rel = {e, i, cf_event_covers(e, moment),
+                             cf_event_minutes_to(e, moment)};
+    CF_PUSH(*out, n, cap, rel);
+  }
+  return n;
+}
