@@ -9,8 +9,11 @@
  * kept. A line takes the pos and time of its first element; line numbers in
  * reports are pos + 1 (DESIGN.md "Outputs").
  * Two texts per line: raw (exactly as written, ANSI escapes kept) and plain
- * (ANSI escape sequences removed, "\r" kept only if mid-line), which is what
- * rules match against.
+ * (ANSI escape sequences removed; trailing "\r"s dropped and only the text
+ * after the last remaining "\r" kept, i.e. what a terminal shows once a
+ * progress bar has redrawn the line), which is what rules match against.
+ * "\u0000" and unpaired surrogate escapes decode to U+FFFD; a raw NUL byte
+ * in the blob is an error.
  */
 #ifndef CIFORENSICS_LOGDECODE_H
 #define CIFORENSICS_LOGDECODE_H
