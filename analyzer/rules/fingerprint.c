@@ -1,0 +1,210 @@
+/*
+ * fingerprint.c: the normalised shape of a log line (fingerprint.h). A
+ * hand-written scanner rather than a chain of regex substitutions: one pass,
+ * no allocation per rule, and the order of the blanking rules is explicit.
+ * At each token start it tries, in order, a timestamp, a UUID, an IPv4 and
+ * an IPv6 address, a hex run and a long id; otherwise digits become "#".
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ciforensics/fingerprint.h"
+#include "ciforensics/util.h"
+
+static int isal(int c) { return isalnum(c); }
+
+static size_t digits(const char *s, size_t i, size_t n, size_t max) {
+  size_t k = 0;
+  while (i + k < n && k < max && isdigit((unsigned char)s[i + k])) k++;
+  return k;
+}
+
+/* Length of a timestamp at s[i], or 0: YYYY-MM-DD or YYYY/MM/DD with an
+ * optional [T ]HH:MM[:SS[.frac]] and zone; or a bare HH:MM:SS[.frac]. */
+static size_t ts_len(const char *s, size_t i, size_t n) {
+  size_t j = i;
+  if (digits(s, j, n, 4) == 4 && j + 4 < n && (s[j + 4] == '-' || s[j + 4] == '/')) {
+    char sep = s[j + 4];
+    j += 5;
+    if (digits(s, j, n, 2) != 2 || j + 2 >= n || s[j + 2] != sep) return 0;
+    j += 3;
+    if (digits(s, j, n, 2) != 2) return 0;
+    j += 2;
+    if (j + 1 < n && (s[j] == 'T' || s[j] == ' ') && digits(s, j + 1, n, 2) == 2 &&
+        j + 3 < n && s[j + 3] == ':') {
+      j += 1;
+    } else {
+      return j - i;
+    }
+  }
+  /* HH:MM[:SS[.frac]] */
+  size_t h = digits(s, j, n, 2);
+  if (h < 1 || j + h >= n || s[j + h] != ':' || digits(s, j + h + 1, n, 2) != 2) return 0;
+  size_t k = j + h + 3;
+  int has_sec = 0;
+  if (k < n && s[k] == ':' && digits(s, k + 1, n, 2) == 2) {
+    k += 3;
+    has_sec = 1;
+    if (k < n && (s[k] == '.' || s[k] == ',') && digits(s, k + 1, n, 9) > 0)
+      k += 1 + digits(s, k + 1, n, 9);
+  }
+  if (j == i && !has_sec) return 0; /* a bare "12:30" is too ambiguous */
+  if (k < n && s[k] == 'Z') k++;
+  else if (k < n && (s[k] == '+' || s[k] == '-') && digits(s, k + 1, n, 2) == 2) {
+    k += 3;
+    if (k < n && s[k] == ':') k++;
+    k += digits(s, k, n, 2);
+  }
+  return k - i;
+}
+
+static size_t hexrun(const char *s, size_t i, size_t n) {
+  size_t k = 0;
+  while (i + k < n && isxdigit((unsigned char)s[i + k])) k++;
+  return k;
+}
+
+static size_t uuid_len(const char *s, size_t i, size_t n) {
+  static const size_t groups[] = {8, 4, 4, 4, 12};
+  size_t j = i;
+  for (int g = 0; g < 5; g++) {
+    if (hexrun(s, j, n) != groups[g]) return 0;
+    j += groups[g];
+    if (g < 4) {
+      if (j >= n || s[j] != '-') return 0;
+      j++;
+    }
+  }
+  return j - i;
+}
+
+static size_t ipv4_len(const char *s, size_t i, size_t n) {
+  size_t j = i;
+  for (int o = 0; o < 4; o++) {
+    size_t d = digits(s, j, n, 4);
+    if (d < 1 || d > 3) return 0;
+    j += d;
+    if (o < 3) {
+      if (j >= n || s[j] != '.') return 0;
+      j++;
+    }
+  }
+  if (j < n && (isal((unsigned char)s[j]) || (s[j] == '.' && j + 1 < n && isdigit((unsigned char)s[j + 1]))))
+    return 0;
+  return j - i;
+}
+
+static size_t ipv6_len(const char *s, size_t i, size_t n) {
+  size_t j = i, colons = 0, group = 0;
+  int dbl = 0;
+  while (j < n && (isxdigit((unsigned char)s[j]) || s[j] == ':')) {
+    if (s[j] == ':') {
+      colons++;
+      if (j > i && s[j - 1] == ':') dbl = 1;
+      group = 0;
+    } else if (++group > 4) {
+      return 0;
+    }
+    j++;
+  }
+  if (colons < 2 || (!dbl && colons != 7)) return 0;
+  if (j < n && (isal((unsigned char)s[j]) || s[j] == '.')) return 0;
+  return j - i;
+}
+
+char *cf_fingerprint(const char *line, size_t len) {
+  size_t n = len > CF_FINGERPRINT_MAX_INPUT ? CF_FINGERPRINT_MAX_INPUT : len;
+  const char *s = line;
+  cf_buf b = {0};
+  cf_buf_append(&b, "", 0);
+  int space = 0;
+  size_t i = 0;
+  while (i < n) {
+    unsigned char c = (unsigned char)s[i];
+    if (isspace(c)) {
+      space = 1;
+      i++;
+      continue;
+    }
+    if (space && b.len) cf_buf_putc(&b, ' ');
+    space = 0;
+    if (c == '*') {
+      size_t k = 0;
+      while (i + k < n && s[i + k] == '*') k++;
+      if (k >= 4) cf_buf_puts(&b, "<mask>");
+      else cf_buf_append(&b, s + i, k);
+      i += k;
+      continue;
+    }
+    int boundary = i == 0 || !isal((unsigned char)s[i - 1]);
+    if (boundary && isxdigit(c)) {
+      size_t k;
+      if (isdigit(c) && (k = ts_len(s, i, n))) {
+        cf_buf_puts(&b, "<ts>");
+        i += k;
+        continue;
+      }
+      if ((k = uuid_len(s, i, n))) {
+        cf_buf_puts(&b, "<uuid>");
+        i += k;
+        continue;
+      }
+      if (isdigit(c) && (k = ipv4_len(s, i, n))) {
+        cf_buf_puts(&b, "<ip>");
+        i += k;
+        continue;
+      }
+      if ((k = ipv6_len(s, i, n))) {
+        cf_buf_puts(&b, "<ip>");
+        i += k;
+        continue;
+      }
+    }
+    if (boundary && c == ':' && i + 1 < n && s[i + 1] == ':') {
+      size_t k = ipv6_len(s, i, n);
+      if (k) {
+        cf_buf_puts(&b, "<ip>");
+        i += k;
+        continue;
+      }
+    }
+    if (boundary && isal(c)) {
+      /* the whole alphanumeric token: a hex run or a long id? */
+      size_t k = 0, nd = 0, nhex_letters = 0, nletters = 0;
+      int all_hex = 1;
+      while (i + k < n && isal((unsigned char)s[i + k])) {
+        unsigned char t = (unsigned char)s[i + k];
+        if (isdigit(t)) nd++;
+        else {
+          nletters++;
+          if (isxdigit(t)) nhex_letters++;
+          else all_hex = 0;
+        }
+        k++;
+      }
+      if (all_hex && k >= 7 && nd && nhex_letters) {
+        cf_buf_puts(&b, "<hex>");
+        i += k;
+        continue;
+      }
+      if (k >= 10 && nd >= 2 && nletters >= 2) {
+        cf_buf_puts(&b, "<id>");
+        i += k;
+        continue;
+      }
+    }
+    if (isdigit(c)) {
+      size_t k = digits(s, i, n, (size_t)-1);
+      while (i + k + 1 < n && (s[i + k] == '.' || s[i + k] == ',') &&
+             isdigit((unsigned char)s[i + k + 1]))
+        k += 1 + digits(s, i + k + 1, n, (size_t)-1);
+      cf_buf_putc(&b, '#');
+      i += k;
+      continue;
+    }
+    cf_buf_putc(&b, (char)c);
+    i++;
+  }
+  return cf_buf_steal(&b);
+}
