@@ -54,10 +54,15 @@ static int anchor_check(build_ctx *c, const yaml_event_t *ev) {
 
 static int next_event(yaml_parser_t *p, yaml_event_t *ev, build_ctx *c) {
   if (!yaml_parser_parse(p, ev)) {
+    /* libyaml names the problem's place and, for an unclosed construct,
+     * where that construct started: say both */
     size_t line = p->problem_mark.line + 1;
-    return cf_err_set(c->err, "%s:%zu: YAML syntax error: %s%s%s", c->name, line,
+    char started[64] = "";
+    if (p->context && p->context_mark.line + 1 != line)
+      snprintf(started, sizeof started, " (started at line %zu)", p->context_mark.line + 1);
+    return cf_err_set(c->err, "%s:%zu: YAML syntax error: %s%s%s%s", c->name, line,
                       p->problem ? p->problem : "unknown problem",
-                      p->context ? " " : "", p->context ? p->context : "");
+                      p->context ? " " : "", p->context ? p->context : "", started);
   }
   return 0;
 }
