@@ -1177,6 +1177,10 @@ def other_tested(number, recipe):
     major = int(R["version"].split(".")[0])
     prev = "%d.%s" % (major - 1 if major > 1 else major, R["version"].split(".", 1)[1]) \
         if major > 1 else "0.9.0+" + R["version"].split("+")[1]
+    if FILLER_OUTCOME.get(number, ("", ""))[1] == "manifest":
+        # the PR under test pins an image tag that does not exist
+        return dict(sha=hexid("%s/pr-bad-tag" % recipe), pr=31, version="2.7.0+6.5.9-php8.3-apache",
+                    prev=R["version"])
     if int(frac("pr?%d" % number, 0, 3)) == 0:
         pr = 2 + int(frac("prn%d" % number, 0, 40))
         return dict(sha=hexid("%s/pr%d" % (recipe, pr)), pr=pr, version=R["version"], prev=prev)
