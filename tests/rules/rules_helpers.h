@@ -15,7 +15,7 @@
 #include "ciforensics/rules.h"
 
 /* A fresh directory under $TMPDIR (or /tmp); caller frees the path. */
-static char *tmpdir_new(void) {
+static inline char *tmpdir_new(void) {
   const char *base = getenv("TMPDIR");
   char tmpl[512];
   snprintf(tmpl, sizeof tmpl, "%s/cfrules-XXXXXX", base && *base ? base : "/tmp");
@@ -27,7 +27,7 @@ static char *tmpdir_new(void) {
   return cf_xstrdup(d);
 }
 
-static void write_file(const char *dir, const char *name, const char *text) {
+static inline void write_file(const char *dir, const char *name, const char *text) {
   char *p = cf_path_join(dir, name);
   FILE *f = fopen(p, "wb");
   if (!f) {
@@ -40,7 +40,7 @@ static void write_file(const char *dir, const char *name, const char *text) {
 }
 
 /* Remove a directory of plain files (what these tests create). */
-static void tmpdir_remove(char *dir) {
+static inline void tmpdir_remove(char *dir) {
   char cmd[700];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
@@ -49,7 +49,7 @@ static void tmpdir_remove(char *dir) {
 
 /* Load one rule file's text; on error returns NULL and copies the message
  * into msg (at least 1024 bytes). */
-static cf_ruleset *load_text(const char *yaml, char *msg) {
+static inline cf_ruleset *load_text(const char *yaml, char *msg) {
   cf_ruleset *rs = NULL;
   cf_err err = {0};
   msg[0] = '\0';
@@ -61,7 +61,7 @@ static cf_ruleset *load_text(const char *yaml, char *msg) {
 }
 
 /* Run rs over text as one step (no tiers unless given). */
-static void run_text(cf_matcher *m, const char *step, const char *text,
+static inline void run_text(cf_matcher *m, const char *step, const char *text,
                      const cf_tier_span *spans, size_t n_spans, cf_step_matches *sm) {
   cf_steplog log;
   cf_rules_textlog(text, strlen(text), &log);
@@ -70,7 +70,7 @@ static void run_text(cf_matcher *m, const char *step, const char *text,
 }
 
 /* The hit of rule id in sm, or NULL. */
-static const cf_rule_hit *hit_of(const cf_ruleset *rs, const cf_step_matches *sm,
+static inline const cf_rule_hit *hit_of(const cf_ruleset *rs, const cf_step_matches *sm,
                                  const char *id) {
   long ri = cf_ruleset_find(rs, id);
   for (size_t i = 0; i < sm->n_hits; i++)
