@@ -748,7 +748,7 @@ def ghost_tier_start(log, t, tier, n_items=1):
     pytest_session(log, t, n_items)
 
 
-def ghost_install_pass(log, I, dur, n, T):
+def ghost_install_pass(log, I, dur, T):
     ghost_tier_start(log, I, "install")
     log.write(I + 0.6, "tests/ghost/test_install.py::test_install ")
     log.write(I + 0.6, "\n")
@@ -766,7 +766,7 @@ def ghost_install_pass(log, I, dur, n, T):
                 tests=[("test_install", "pass", dur, None)])
 
 
-def ghost_upgrade_base(log, U, T, db_task, n):
+def ghost_upgrade_base(log, U, T):
     """Deploy the previous version and start following service logs."""
     ghost_tier_start(log, U, "upgrade")
     log.write(U + 0.6, "tests/ghost/test_upgrade.py::test_upgrade ")
@@ -788,7 +788,7 @@ def ghost_upgrade(log, U, T, number, step_start, ok, dur=None, refused=None, ip=
     new_task = b36id("%d/app/new" % number)
     rep_task = b36id("%d/app/restart" % number)
     svc_db, svc_app = b36id("%d/svc/db" % number), b36id("%d/svc/app" % number)
-    ghost_upgrade_base(log, U, T, db_task, number)
+    ghost_upgrade_base(log, U, T)
     db(log, U + 4.2, step_start, db_task, "Entrypoint script for MySQL Server 8.0.39-1.el9 started.")
     db(log, U + 4.3, step_start, db_task, "Switching to dedicated user 'mysql'")
     db(log, U + 4.4, step_start, db_task, "Entrypoint script for MySQL Server 8.0.39-1.el9 started.")
@@ -973,14 +973,14 @@ def ghost_test_step(number, g, step_start):
         tiers.append(ghost_install_timeout(log, t, T, number))
         failed = "install"
     elif g["kind"] == "l1":
-        tiers.append(ghost_install_pass(log, t, g["install"], number, T))
+        tiers.append(ghost_install_pass(log, t, g["install"], T))
         t = tiers[-1]["start"] + tiers[-1]["time"] + 0.1
         tiers.append(ghost_upgrade(log, t, T, number, step_start, ok=False,
                                    refused=g["refused"], ip=g["ip"]))
         failed = "upgrade"
     else:
         durs = g["tiers"]
-        tiers.append(ghost_install_pass(log, t, durs[0], number, T))
+        tiers.append(ghost_install_pass(log, t, durs[0], T))
         for tier, dur in zip(TIERS[1:], durs[1:]):
             t = tiers[-1]["start"] + tiers[-1]["time"] + (0.6 if tier == "custom" else 0.1)
             if tier == "upgrade":
@@ -1504,7 +1504,7 @@ def check(builds):
     for x in builds:
         want(x.created < x.started <= x.test_start < x.test_stop <= x.finished,
              "#%d: times out of order" % x.number)
-        for name, status, code, start, stop, log, _, _ in x.logs:
+        for name, _, _, start, stop, log, _, _ in x.logs:
             want(log.last_t <= stop - start, "#%d %s: log time %d beyond step (%d s)"
                  % (x.number, name, log.last_t, stop - start))
     return problems
@@ -1648,7 +1648,16 @@ def case_readme(builds):
 The reference regression case: the situation of `scenario-ghost.md` (the manual review of
 PR #4 of the `ghost` recipe), rebuilt as tool inputs. **Generated** by
 `scripts/make-ghost-case.py` (deterministic, standard-library Python); edit the generator,
-never these files, then run it again and commit both.
+never these files, then run it again and commit both:
+
+    python3 scripts/make-ghost-case.py            # rewrite this folder (keeps report.json/.md)
+    python3 scripts/make-ghost-case.py --summary  # also print key times, lines and loads
+    python3 scripts/make-ghost-case.py --check-only
+
+The generator refuses to write anything if one of its checks fails: the loads below, #612's tier
+times, the range being contiguous and in creation order, step logs fitting their steps, and,
+after loading the dump into sqlite, every log blob being valid runner-go JSON stored as a BLOB
+and 4 stages running on `ci-1` at #578's failing moment.
 
 | file | what |
 | --- | --- |
