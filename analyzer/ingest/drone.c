@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -107,7 +108,7 @@ static int col_int(sqlite3_stmt *st, int i) {
 
 /* "file:" URI for path: every byte outside [A-Za-z0-9/._~-] percent-encoded,
  * so '?', '#' and '%' in a file name cannot become URI syntax. */
-static char *file_uri(const char *path) {
+static char *file_uri(const char *path, int immutable) {
   cf_buf b = {0};
   cf_buf_puts(&b, "file:");
   while (path[0] == '/' && path[1] == '/') path++; /* "//" would be a host */
@@ -118,8 +119,29 @@ static char *file_uri(const char *path) {
     else
       cf_buf_printf(&b, "%%%02X", *p);
   }
-  cf_buf_puts(&b, "?mode=ro");
+  cf_buf_puts(&b, immutable ? "?mode=ro&immutable=1" : "?mode=ro");
   return cf_buf_steal(&b);
+}
+
+/* A WAL-mode database nobody has open (no PATH-wal file): a read-only
+ * connection would create PATH-wal and PATH-shm beside it and could not
+ * remove them, so such a file is opened as immutable instead (no locks, no
+ * side files). With a live server the -wal file exists and the normal
+ * shared-memory protocol is used. Header bytes 18 and 19 are 2 in WAL mode. */
+static int wal_without_server(const char *path) {
+  unsigned char h[20];
+  FILE *f = fopen(path, "rb");
+  if (!f) return 0;
+  size_t n = fread(h, 1, sizeof h, f);
+  fclose(f);
+  if (n != sizeof h || memcmp(h, "SQLite format 3", 16) || h[18] != 2 ||
+      h[19] != 2)
+    return 0;
+  cf_buf wal = {0};
+  cf_buf_printf(&wal, "%s-wal", path);
+  int absent = !cf_file_exists(wal.data);
+  cf_buf_free(&wal);
+  return absent;
 }
 
 static void harden(sqlite3 *db) {
@@ -228,7 +250,7 @@ int cf_drone_open(const char *path, int snapshot, cf_drone **out, cf_err *err) {
     return cf_err_set(err, "%s: %s", path, strerror(errno));
   if (S_ISDIR(sb.st_mode)) return cf_err_set(err, "%s: is a directory", path);
   cf_drone *d = drone_new(path);
-  char *uri = file_uri(path);
+  char *uri = file_uri(path, wal_without_server(path));
   int rc = sqlite3_open_v2(uri, &d->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
                            NULL);
   free(uri);
@@ -788,6 +810,47 @@ void cf_build_free(cf_build *b) {
   free(b->tested.recipe);
   free(b->tested.sha);
   memset(b, 0, sizeof *b);
+}
+
+/* ---- JSON ---- */
+
+static void add_time(cJSON *obj, const char *key, cf_time t) {
+  char buf[CF_TIME_BUFSZ];
+  if (t == CF_TIME_NONE)
+    cJSON_AddNullToObject(obj, key);
+  else
+    cJSON_AddStringToObject(obj, key, cf_time_format(t, buf, sizeof buf));
+}
+
+static void add_str_or_null(cJSON *obj, const char *key, const char *s) {
+  if (s && *s)
+    cJSON_AddStringToObject(obj, key, s);
+  else
+    cJSON_AddNullToObject(obj, key);
+}
+
+void cf_drone_build_json(const cf_build *b, cJSON *obj) {
+  cJSON_AddNumberToObject(obj, "number", (double)b->number);
+  cJSON_AddStringToObject(obj, "status", b->status ? b->status : "");
+  cJSON_AddStringToObject(obj, "event", b->event ? b->event : "");
+  cJSON_AddStringToObject(obj, "ref", b->ref ? b->ref : "");
+  cJSON_AddStringToObject(obj, "sha", b->sha ? b->sha : "");
+  cJSON *t = cJSON_AddObjectToObject(obj, "tested");
+  add_str_or_null(t, "recipe", b->tested.recipe);
+  add_str_or_null(t, "sha", b->tested.sha);
+  if (b->tested.pr < 0)
+    cJSON_AddNullToObject(t, "pr");
+  else
+    cJSON_AddNumberToObject(t, "pr", (double)b->tested.pr);
+  cJSON_AddStringToObject(t, "source",
+                          b->tested.source ? b->tested.source : "none");
+  cJSON *p = cJSON_AddObjectToObject(obj, "params");
+  for (size_t i = 0; i < b->n_params; i++)
+    cJSON_AddStringToObject(p, b->params[i].key, b->params[i].value);
+  add_time(obj, "started", b->started);
+  add_time(obj, "finished", b->finished);
+  add_str_or_null(obj, "machine", b->machine);
+  add_str_or_null(obj, "failed_step", b->failed_step);
 }
 
 /* ---- logs and load ---- */

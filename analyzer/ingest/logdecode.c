@@ -362,3 +362,50 @@ int cf_steplog_foreach(const cf_steplog *log, cf_log_line_fn fn, void *user) {
   }
   return 0;
 }
+
+/* Length of a valid UTF-8 sequence at s (n > 0 bytes left), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n) {
+  unsigned char c = s[0];
+  size_t len;
+  unsigned cp, min;
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2, cp = c & 0x1Fu, min = 0x80;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3, cp = c & 0x0Fu, min = 0x800;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4, cp = c & 0x07u, min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (n < len) return 0;
+  for (size_t i = 1; i < len; i++) {
+    if ((s[i] & 0xC0) != 0x80) return 0;
+    cp = cp << 6 | (s[i] & 0x3Fu);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return len;
+}
+
+void cf_steplog_safe_append(cf_buf *out, const char *s, size_t n,
+                            int terminal) {
+  const unsigned char *p = (const unsigned char *)s;
+  size_t i = 0;
+  cf_buf_append(out, "", 0);
+  while (i < n) {
+    size_t start = i;
+    size_t k;
+    /* copy runs of printable ASCII / valid UTF-8 in one go */
+    while (i < n && (k = utf8_len(p + i, n - i)) != 0 &&
+           !(terminal && k == 1 &&
+             ((p[i] < 0x20 && p[i] != '\n' && p[i] != '\t') || p[i] == 0x7f)))
+      i += k;
+    cf_buf_append(out, s + start, i - start);
+    if (i >= n) break;
+    if (utf8_len(p + i, n - i) == 0)
+      cf_buf_puts(out, "\xef\xbf\xbd");
+    else
+      cf_buf_printf(out, "\\x%02x", p[i]);
+    i++;
+  }
+}

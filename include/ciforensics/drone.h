@@ -95,4 +95,12 @@ int cf_drone_concurrent_stages(cf_drone *db, const char *machine, cf_time t,
  * Replaces any previous tested strings. Exposed for tests and the corpus. */
 void cf_drone_derive_tested(cf_build *b);
 
+/* Add a build's fields that need no analysis to the JSON object obj, in
+ * this order: number, status, event, ref, sha, tested {recipe, sha, pr,
+ * source}, params {key: value}, started, finished, machine, failed_step
+ * (DESIGN.md "Command line"); absent values are null, times UTC ISO 8601.
+ * Shared by `builds`, `show` and the report so they agree byte for byte. */
+struct cJSON;
+void cf_drone_build_json(const cf_build *b, struct cJSON *obj);
+
 #endif

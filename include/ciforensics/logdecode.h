@@ -60,6 +60,13 @@ void cf_steplog_free(cf_steplog *log);
 /* Call fn for every line of a decoded log, in order. */
 int cf_steplog_foreach(const cf_steplog *log, cf_log_line_fn fn, void *user);
 
+/* Append n bytes of s to out so they are safe to print: invalid UTF-8
+ * becomes U+FFFD (so JSON output stays valid); with terminal != 0 control
+ * bytes other than "\n" and "\t" also become "\xNN", so log text cannot
+ * drive the terminal. Used on whole outputs by `builds` and `show`. */
+void cf_steplog_safe_append(cf_buf *out, const char *s, size_t n,
+                            int terminal);
+
 /* Default per-step bound: Drone caps a step at 5 MiB of text; JSON escaping
  * can make the blob up to 6x larger. */
 #define CF_STEPLOG_MAX_BLOB ((size_t)40 << 20)
