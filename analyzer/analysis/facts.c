@@ -97,6 +97,7 @@ void cf_facts_free(cf_facts *f) {
     free(h->step);
     free(h->tier);
     free(h->excerpt);
+    free(h->first_excerpt);
     free_strv(h->captures, h->n_captures);
     free_strv(h->rivals, h->n_rivals);
   }

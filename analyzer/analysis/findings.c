@@ -162,8 +162,10 @@ static void failure_modes(cf_analysis *a, size_t *cap) {
           const cf_facts *g = &a->builds[members[k]];
           for (size_t q = 0; q < g->n_rivals; q++)
             if (!strcmp(g->rivals[q].rule, h->rivals[r])) {
-              if (g->rivals[q].ruled_out) CF_PUSH(out, n_out, c_out, g->number);
-              else CF_PUSH(unseen, n_unseen, c_unseen, g->number);
+              if (g->rivals[q].state == CF_RIVAL_RULED_OUT)
+                CF_PUSH(out, n_out, c_out, g->number);
+              else if (g->rivals[q].state == CF_RIVAL_NOT_OBSERVABLE)
+                CF_PUSH(unseen, n_unseen, c_unseen, g->number);
             }
         }
         if (n_out) {
@@ -190,7 +192,9 @@ static void failure_modes(cf_analysis *a, size_t *cap) {
       const cf_hitfact *gh = deciding_hit(g);
       if (gh) {
         add_evidence(fd, g->number, gh->step, gh->line, gh->time, gh->excerpt);
-        /* the other patterns' support: earlier deciding hits of other rules */
+        if (gh->first_excerpt) /* where the composite rule's evidence starts */
+          add_evidence(fd, g->number, gh->step, gh->first_line, gh->first_time,
+                       gh->first_excerpt);
       }
       for (size_t e = 0; unknown && e < g->n_errlines && e < 3; e++)
         add_evidence(fd, g->number, g->errlines[e].step, g->errlines[e].line,
@@ -348,8 +352,9 @@ static void target_findings(cf_analysis *a, size_t *cap) {
     if (newest->tested.pr > 0) add_pr(fd, newest->tested.pr);
     cf_buf text = {0};
     if (newest->genuine == 1) {
-      set_title(fd, "#%ld is a genuine pass", newest->number);
-      cf_buf_printf(&text, "%s", newest->genuine_summary ? newest->genuine_summary : "");
+      set_title(fd, "#%ld is a genuine %spass", newest->number,
+                fix_at != CF_TIME_NONE ? "post-fix " : "");
+      cf_buf_printf(&text, "%s.", newest->genuine_summary ? newest->genuine_summary : "");
     } else {
       set_title(fd, "#%ld passed but is not a genuine pass", newest->number);
       for (size_t k = 0; k < newest->n_genuine_problems; k++)
@@ -366,10 +371,14 @@ static void target_findings(cf_analysis *a, size_t *cap) {
     }
     cf_buf_puts(&text, ".");
     fd->text = cf_buf_steal(&text);
-    if (v->operator_ready)
-      cf_buf_printf(&reason, "%s is operator-ready on #%ld: a genuine level-5 pass%s",
+    if (v->operator_ready && fix_at != CF_TIME_NONE)
+      cf_buf_printf(&reason, "%s is operator-ready on #%ld: a genuine level-5 pass, "
+                             "%.0f min after the fix '%s'",
                     target_label(a, tl, sizeof tl), newest->number,
-                    fix_at != CF_TIME_NONE ? " after the latest applicable fix" : "");
+                    (double)(newest->started - fix_at) / 60.0, a->events[fix_idx].title);
+    else if (v->operator_ready)
+      cf_buf_printf(&reason, "%s is operator-ready on #%ld: a genuine level-5 pass",
+                    target_label(a, tl, sizeof tl), newest->number);
     else {
       cf_buf_printf(&reason, "%s is not operator-ready: #%ld ", target_label(a, tl, sizeof tl),
                     newest->number);
@@ -419,7 +428,9 @@ static void event_findings(cf_analysis *a, size_t *cap) {
         set_title(fd, "Failures confounded by the %s '%s'",
                   ev->kind == CF_EV_MAINTENANCE ? "maintenance" : "incident", ev->title);
       if (n_dec) {
-        cf_buf_printf(&text, "Infra-confounded by this event:");
+        cf_buf_printf(&text, ev->kind == CF_EV_FIX
+                                 ? "Failures before the fix whose cause it resolves:"
+                                 : "Infra-confounded: failing moment inside the window:");
         for (size_t k = 0; k < n_dec; k++) {
           cf_buf_printf(&text, "%s #%ld", k ? "," : "", decided[k]);
           add_build(fd, decided[k]);
@@ -498,7 +509,7 @@ static void load_findings(cf_analysis *a, size_t *cap) {
                            "\"suggestive\":true}", nf, np);
       }
       fd->stats = cf_buf_steal(&st);
-      fd->cls = CF_CLASS_TIMING;
+      fd->cls = CF_CLS_TIMING;
       cf_buf_printf(&text, "Same sha `%s`: %zu failure%s at mean load %.3g (lowest %g), "
                            "%zu pass%s at mean load %.3g (highest %g).",
                     short_sha(f->tested.sha, sb), nf, nf == 1 ? "" : "s", fmean, fmin, np,

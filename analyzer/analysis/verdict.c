@@ -16,19 +16,19 @@
 
 const char *cf_class_name(cf_class c) {
   switch (c) {
-  case CF_CLASS_RECIPE: return "recipe";
-  case CF_CLASS_TIMING: return "timing";
-  case CF_CLASS_INFRA: return "infra";
+  case CF_CLS_RECIPE: return "recipe";
+  case CF_CLS_TIMING: return "timing";
+  case CF_CLS_INFRA: return "infra";
   default: return NULL;
   }
 }
 
 cf_class cf_class_parse(const char *s) {
-  if (!s) return CF_CLASS_NONE;
-  if (!strcmp(s, "recipe")) return CF_CLASS_RECIPE;
-  if (!strcmp(s, "timing")) return CF_CLASS_TIMING;
-  if (!strcmp(s, "infra")) return CF_CLASS_INFRA;
-  return CF_CLASS_NONE;
+  if (!s) return CF_CLS_NONE;
+  if (!strcmp(s, "recipe")) return CF_CLS_RECIPE;
+  if (!strcmp(s, "timing")) return CF_CLS_TIMING;
+  if (!strcmp(s, "infra")) return CF_CLS_INFRA;
+  return CF_CLS_NONE;
 }
 
 const char *cf_verdict_name(cf_verdict v) {
@@ -95,7 +95,7 @@ static int fix_resolves(const cf_eventfact *e, const char *rule, cf_class c) {
   if (e->kind != CF_EV_FIX) return 0;
   for (size_t i = 0; i < e->n_resolves; i++) {
     if (rule && !strcmp(e->resolves[i], rule)) return 1;
-    if (c != CF_CLASS_NONE && !strcmp(e->resolves[i], cf_class_name(c)))
+    if (c != CF_CLS_NONE && !strcmp(e->resolves[i], cf_class_name(c)))
       return 1;
   }
   return 0;
@@ -104,6 +104,8 @@ static int fix_resolves(const cf_eventfact *e, const char *rule, cf_class c) {
 static int tier_eq(const char *a, const char *b) {
   return a && b && !strcmp(a, b);
 }
+
+static const cf_hitfact *first_deciding(const cf_facts *f, cf_class c);
 
 /* Mark the deciding hits and set the failing moment: hits in the failing
  * step, inside the failing tier (when both are known), at or before the
@@ -120,20 +122,37 @@ void cf_facts_locate_failure(cf_facts *f) {
     if (limit != CF_TIME_NONE && h->time != CF_TIME_NONE && h->time > limit)
       continue;
     h->deciding = 1;
-    if (h->time != CF_TIME_NONE &&
-        (f->failing_moment == CF_TIME_NONE || h->time < f->failing_moment))
-      f->failing_moment = h->time;
   }
-  if (f->failing_moment == CF_TIME_NONE) f->failing_moment = limit;
+  const cf_hitfact *d = first_deciding(f, CF_CLS_NONE);
+  f->failing_moment = d && d->time != CF_TIME_NONE ? d->time : limit;
 }
 
-/* The first deciding hit (of class c, or any) in log order. */
+/* Order of deciding hits within a class: by where their evidence starts in
+ * the log; at the same place a composite (`all`) rule, which explains more
+ * of the failure, wins over a rule that matched one of its lines; then the
+ * hit's own line and the rule id, so the choice is deterministic. */
+static int hit_before(const cf_hitfact *a, const cf_hitfact *b) {
+  if (a->first_line != b->first_line) return a->first_line < b->first_line;
+  if (a->n_support != b->n_support) return a->n_support > b->n_support;
+  if (a->line != b->line) return a->line < b->line;
+  return strcmp(a->rule, b->rule) < 0;
+}
+
+/* The first deciding hit of class c; with CF_CLS_NONE, of the class that
+ * decides first (infra, then timing, then recipe). */
 static const cf_hitfact *first_deciding(const cf_facts *f, cf_class c) {
+  if (c == CF_CLS_NONE) {
+    static const cf_class order[] = {CF_CLS_INFRA, CF_CLS_TIMING, CF_CLS_RECIPE};
+    for (size_t i = 0; i < 3; i++) {
+      const cf_hitfact *h = first_deciding(f, order[i]);
+      if (h) return h;
+    }
+    return NULL;
+  }
   const cf_hitfact *best = NULL;
   for (size_t i = 0; i < f->n_hits; i++) {
     const cf_hitfact *h = &f->hits[i];
-    if (!h->deciding || (c != CF_CLASS_NONE && h->cls != c)) continue;
-    if (!best || h->line < best->line) best = h;
+    if (h->deciding && h->cls == c && (!best || hit_before(h, best))) best = h;
   }
   return best;
 }
@@ -142,7 +161,7 @@ static const cf_hitfact *first_deciding(const cf_facts *f, cf_class c) {
  * else the first deciding hit's rule. */
 static const char *way_rule(const cf_facts *f) {
   if (f->deciding_rule) return f->deciding_rule;
-  const cf_hitfact *h = first_deciding(f, CF_CLASS_NONE);
+  const cf_hitfact *h = first_deciding(f, CF_CLS_NONE);
   return h ? h->rule : NULL;
 }
 
@@ -239,7 +258,7 @@ static void judge_rivals(cf_facts *f, const cf_hitfact *deciding) {
   if (!deciding) return;
   for (size_t r = 0; r < deciding->n_rivals; r++) {
     const char *rival = deciding->rivals[r];
-    cf_rival_judgement j = {cf_xstrdup(rival), 0, NULL};
+    cf_rival_judgement j = {cf_xstrdup(rival), CF_RIVAL_NOT_OBSERVABLE, NULL};
     int fired = 0;
     for (size_t i = 0; i < f->n_hits; i++)
       if (!strcmp(f->hits[i].rule, rival) && f->failed_step &&
@@ -252,10 +271,11 @@ static void judge_rivals(cf_facts *f, const cf_hitfact *deciding) {
         seen = &f->observed[i];
     cf_buf why = {0};
     if (fired) {
-      cf_buf_printf(&why, "also matched in step %s; not the deciding class",
-                    f->failed_step);
+      j.state = CF_RIVAL_ALSO_MATCHED;
+      cf_buf_printf(&why, "also matched in step %s, but %s decides", f->failed_step,
+                    deciding->rule);
     } else if (seen) {
-      j.ruled_out = 1;
+      j.state = CF_RIVAL_RULED_OUT;
       cf_buf_printf(&why,
                     "its evidence would show in step %s (observable from line "
                     "%ld) and is absent",
@@ -305,20 +325,20 @@ static void decide_failure(cf_analysis *a, cf_facts *f) {
       add_reason(f, "input unreadable: %s", f->problems[i]);
     return;
   }
-  const cf_hitfact *infra = first_deciding(f, CF_CLASS_INFRA);
-  const cf_hitfact *timing = first_deciding(f, CF_CLASS_TIMING);
-  const cf_hitfact *recipe = first_deciding(f, CF_CLASS_RECIPE);
+  const cf_hitfact *infra = first_deciding(f, CF_CLS_INFRA);
+  const cf_hitfact *timing = first_deciding(f, CF_CLS_TIMING);
+  const cf_hitfact *recipe = first_deciding(f, CF_CLS_RECIPE);
   const cf_eventfact *window = window_at(a, f, f->failing_moment);
   const cf_hitfact *resolved = NULL;
   const cf_eventfact *fix = later_fix(a, f, &resolved);
 
   if (infra || window || fix) {
     f->verdict = CF_VERDICT_INFRA;
-    const cf_hitfact *d = infra ? infra : first_deciding(f, CF_CLASS_NONE);
+    const cf_hitfact *d = infra ? infra : first_deciding(f, CF_CLS_NONE);
     if (d) {
       f->deciding_rule = d->rule;
       f->deciding_class = d->cls;
-      hit_reason(f, d);
+      if (infra) hit_reason(f, d);
     }
     if (window) {
       note_event(f, a, window);
@@ -334,6 +354,7 @@ static void decide_failure(cf_analysis *a, cf_facts *f) {
                  (double)(fix->at - f->failing_moment) / 60.0, fix->title,
                  hhmm(fix->at, t1, sizeof t1), resolved->rule);
     }
+    if (d && !infra) hit_reason(f, d); /* the cause the context confounds */
     int signals = (infra != NULL) + (window != NULL) + (fix != NULL);
     f->confidence = signals >= 2 ? CF_CONF_HIGH : CF_CONF_MEDIUM;
     describe_load(f);
@@ -350,7 +371,7 @@ static void decide_failure(cf_analysis *a, cf_facts *f) {
     f->verdict = CF_VERDICT_TIMING;
     if (timing) {
       f->deciding_rule = timing->rule;
-      f->deciding_class = CF_CLASS_TIMING;
+      f->deciding_class = CF_CLS_TIMING;
       hit_reason(f, timing);
       f->confidence = f->elevated || load_above_passes ? CF_CONF_HIGH
                                                        : CF_CONF_MEDIUM;
@@ -382,7 +403,7 @@ static void decide_failure(cf_analysis *a, cf_facts *f) {
     f->verdict = CF_VERDICT_RECIPE;
     if (recipe) {
       f->deciding_rule = recipe->rule;
-      f->deciding_class = CF_CLASS_RECIPE;
+      f->deciding_class = CF_CLS_RECIPE;
       hit_reason(f, recipe);
     }
     if (reproduced)
@@ -401,7 +422,7 @@ static void decide_failure(cf_analysis *a, cf_facts *f) {
   f->verdict = CF_VERDICT_UNKNOWN;
   f->confidence = CF_CONF_LOW;
   if (f->n_hits) {
-    const cf_hitfact *d = first_deciding(f, CF_CLASS_NONE);
+    const cf_hitfact *d = first_deciding(f, CF_CLS_NONE);
     if (!d) add_reason(f, "rule hits only outside the failing step or tier");
   }
   if (f->failed_step)

@@ -105,19 +105,23 @@ static cJSON *build_json(const cf_analysis *a, const cf_facts *f) {
     add_str(jh, "step", h->step);
     add_str(jh, "tier", h->tier);
     cJSON_AddNumberToObject(jh, "line", (double)h->line);
+    if (h->first_line != h->line)
+      cJSON_AddNumberToObject(jh, "first_line", (double)h->first_line);
     add_time(jh, "time", h->time);
     cJSON_AddBoolToObject(jh, "deciding", h->deciding);
     add_str(jh, "excerpt", h->excerpt);
     cJSON_AddItemToObject(jh, "captures", str_array(h->captures, h->n_captures));
     cJSON_AddItemToArray(hits, jh);
   }
-  cJSON *out = cJSON_AddArrayToObject(o, "ruled_out");
-  cJSON *unseen = cJSON_AddArrayToObject(o, "not_observable");
+  cJSON *lists[3];
+  lists[CF_RIVAL_RULED_OUT] = cJSON_AddArrayToObject(o, "ruled_out");
+  lists[CF_RIVAL_NOT_OBSERVABLE] = cJSON_AddArrayToObject(o, "not_observable");
+  lists[CF_RIVAL_ALSO_MATCHED] = cJSON_AddArrayToObject(o, "also_matched");
   for (size_t i = 0; i < f->n_rivals; i++) {
     cJSON *r = cJSON_CreateObject();
     add_str(r, "rule", f->rivals[i].rule);
     add_str(r, "why", f->rivals[i].why);
-    cJSON_AddItemToArray(f->rivals[i].ruled_out ? out : unseen, r);
+    cJSON_AddItemToArray(lists[f->rivals[i].state], r);
   }
   if (f->n_errlines) {
     cJSON *el = cJSON_AddArrayToObject(o, "error_lines");

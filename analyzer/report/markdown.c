@@ -30,11 +30,19 @@ static void put_code(cf_buf *b, const char *s, size_t max) {
   char *safe = cf_redact(s ? s : "", NULL);
   size_t n = strlen(safe);
   cf_buf_puts(b, "`");
-  for (size_t i = 0; i < n && i < max; i++) {
+  /* whitespace runs are folded (task tables pad columns widely) */
+  size_t shown = 0, i = 0;
+  while (i < n && (safe[i] == ' ' || safe[i] == '\t')) i++;
+  for (; i < n && shown < max; i++) {
     char c = safe[i];
-    cf_buf_putc(b, c == '`' ? '\'' : (c == '\n' || c == '|') ? ' ' : c);
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      while (i + 1 < n && (safe[i + 1] == ' ' || safe[i + 1] == '\t')) i++;
+      c = ' ';
+    }
+    cf_buf_putc(b, c == '`' ? '\'' : c == '|' ? '/' : c);
+    shown++;
   }
-  if (n > max) cf_buf_puts(b, "…");
+  if (i < n) cf_buf_puts(b, "…");
   cf_buf_puts(b, "`");
   free(safe);
 }

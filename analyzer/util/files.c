@@ -65,9 +65,11 @@ void cf_set_argv0(const char *argv0) {
   if (argv0) snprintf(g_argv0, sizeof g_argv0, "%s", argv0);
 }
 
+/* A data directory holds the rule library; build trees also have a
+ * folder named rules/ (object files), so look for a file in it. */
 static int has_rules(const char *dir) {
-  char *r = cf_path_join(dir, "rules");
-  int ok = cf_dir_exists(r);
+  char *r = cf_path_join(dir, "rules/tiers.yaml");
+  int ok = cf_file_exists(r);
   free(r);
   return ok;
 }

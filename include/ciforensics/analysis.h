@@ -18,13 +18,13 @@
 #include "ciforensics/util.h"
 
 typedef enum {
-  CF_CLASS_NONE = 0,
-  CF_CLASS_RECIPE,
-  CF_CLASS_TIMING,
-  CF_CLASS_INFRA,
+  CF_CLS_NONE = 0,
+  CF_CLS_RECIPE,
+  CF_CLS_TIMING,
+  CF_CLS_INFRA,
 } cf_class;
 const char *cf_class_name(cf_class c); /* "recipe", ... ; NULL for NONE */
-cf_class cf_class_parse(const char *s);  /* CF_CLASS_NONE if unknown */
+cf_class cf_class_parse(const char *s);  /* CF_CLS_NONE if unknown */
 
 typedef enum {
   CF_VERDICT_PASS,
@@ -52,6 +52,12 @@ typedef struct cf_hitfact {
   char *excerpt;       /* the line's plain text, trimmed; redacted on output */
   char **captures;
   size_t n_captures;
+  long first_line;     /* `all` rules: the earliest line of their evidence
+                          (the first-hit line of their first pattern); else
+                          equal to line */
+  cf_time first_time;
+  char *first_excerpt; /* that line's text when it differs from line's */
+  int n_support;       /* `all` rules: how many patterns had to agree */
   int deciding;        /* in the failing step and tier, at or before the failure */
   char **rivals;       /* the rule's rivals (ids) */
   size_t n_rivals;
@@ -67,9 +73,14 @@ typedef struct cf_observation {
 } cf_observation;
 
 /* A rival of the deciding rule, judged. */
+typedef enum {
+  CF_RIVAL_NOT_OBSERVABLE = 0, /* nothing in the failing step could show it */
+  CF_RIVAL_RULED_OUT,          /* would have been visible and is absent */
+  CF_RIVAL_ALSO_MATCHED,       /* it matched too, but did not decide */
+} cf_rival_state;
 typedef struct cf_rival_judgement {
   char *rule;
-  int ruled_out;       /* 1: would have been visible and is absent */
+  cf_rival_state state;
   char *why;
 } cf_rival_judgement;
 

@@ -52,7 +52,8 @@ static cf_hitfact *add_hit(cf_facts *f, const char *rule, cf_class c, long line,
   h->step = cf_xstrdup("test");
   h->tier = cf_xstrdup("upgrade");
   h->line = line;
-  h->time = t;
+  h->first_line = line;
+  h->time = h->first_time = t;
   h->excerpt = cf_xstrdup("excerpt");
   return h;
 }
@@ -122,13 +123,13 @@ static void infra_hit_decides(void) {
   cf_analysis a;
   setup(&a);
   cf_facts *f = add_build(&a, 1, "failure", DAY + H, "aaaaaaaa1", -1);
-  add_hit(f, "swarm-vip-exhaustion", CF_CLASS_INFRA, 40, DAY + H + 60);
-  add_hit(f, "abra-deploy-timeout", CF_CLASS_TIMING, 30, DAY + H + 50);
+  add_hit(f, "swarm-vip-exhaustion", CF_CLS_INFRA, 40, DAY + H + 60);
+  add_hit(f, "abra-deploy-timeout", CF_CLS_TIMING, 30, DAY + H + 50);
   decide(&a);
   CHECK_INT(f->verdict, CF_VERDICT_INFRA);
   CHECK_STR(f->deciding_rule, "swarm-vip-exhaustion"); /* class order, not log order */
   CHECK_INT(f->confidence, CF_CONF_MEDIUM);
-  CHECK_INT(f->failing_moment, DAY + H + 50);           /* first deciding hit */
+  CHECK_INT(f->failing_moment, DAY + H + 60); /* the deciding class's first hit */
   cf_analysis_free(&a);
 }
 
@@ -137,9 +138,9 @@ static void incident_window_confounds(void) {
   setup(&a);
   add_event(&a, CF_EV_INCIDENT, CF_TIME_NONE, DAY - 24 * H, DAY, NULL);
   cf_facts *in = add_build(&a, 1, "failure", DAY - 10 * H, "aaaaaaaa1", -1);
-  add_hit(in, "db-not-ready", CF_CLASS_TIMING, 10, DAY - 10 * H + 30);
+  add_hit(in, "db-not-ready", CF_CLS_TIMING, 10, DAY - 10 * H + 30);
   cf_facts *edge = add_build(&a, 2, "failure", DAY - 100, "aaaaaaaa1", -1);
-  add_hit(edge, "db-not-ready", CF_CLASS_TIMING, 10, DAY); /* to is exclusive */
+  add_hit(edge, "db-not-ready", CF_CLS_TIMING, 10, DAY); /* to is exclusive */
   decide(&a);
   CHECK_INT(in->verdict, CF_VERDICT_INFRA);
   CHECK(has_reason(in, "inside incident"));
@@ -156,7 +157,7 @@ static void scoped_incident_only_its_machine(void) {
   e->machines[0] = cf_xstrdup("ci-2");
   e->n_machines = 1;
   cf_facts *f = add_build(&a, 1, "failure", DAY + H, "aaaaaaaa1", -1);
-  add_hit(f, "db-not-ready", CF_CLASS_TIMING, 10, DAY + H + 30);
+  add_hit(f, "db-not-ready", CF_CLS_TIMING, 10, DAY + H + 30);
   decide(&a);
   CHECK_INT(f->verdict, CF_VERDICT_TIMING); /* ci-1 is out of scope */
   cf_analysis_free(&a);
@@ -167,11 +168,11 @@ static void fix_confounds_only_what_it_resolves(void) {
   setup(&a);
   add_event(&a, CF_EV_FIX, DAY + 5 * H, CF_TIME_NONE, CF_TIME_NONE, "swarm-vip-exhaustion");
   cf_facts *paused = add_build(&a, 1, "failure", DAY + 3 * H, "bbbbbbbb1", 5);
-  add_hit(paused, "swarm-update-paused-db-not-ready", CF_CLASS_TIMING, 200, DAY + 3 * H + 60);
+  add_hit(paused, "swarm-update-paused-db-not-ready", CF_CLS_TIMING, 200, DAY + 3 * H + 60);
   cf_facts *resolved = add_build(&a, 2, "failure", DAY + 4 * H, "bbbbbbbb1", 5);
-  add_hit(resolved, "swarm-vip-exhaustion", CF_CLASS_INFRA, 20, DAY + 4 * H + 60);
+  add_hit(resolved, "swarm-vip-exhaustion", CF_CLS_INFRA, 20, DAY + 4 * H + 60);
   cf_facts *by_class = add_build(&a, 3, "failure", DAY + 4 * H, "bbbbbbbb1", 5);
-  add_hit(by_class, "other-timing", CF_CLASS_TIMING, 20, DAY + 4 * H + 60);
+  add_hit(by_class, "other-timing", CF_CLS_TIMING, 20, DAY + 4 * H + 60);
   add_event(&a, CF_EV_FIX, DAY + 6 * H, CF_TIME_NONE, CF_TIME_NONE, "recipe");
   decide(&a);
   CHECK_INT(paused->verdict, CF_VERDICT_TIMING); /* the fix does not resolve it */
@@ -205,7 +206,7 @@ static void recipe_by_hit_and_by_reproduction(void) {
   cf_analysis a;
   setup(&a);
   cf_facts *r = add_build(&a, 1, "failure", DAY + H, "eeeeeeee1", -1);
-  add_hit(r, "knex-migration-failed", CF_CLASS_RECIPE, 50, DAY + H + 10);
+  add_hit(r, "knex-migration-failed", CF_CLS_RECIPE, 50, DAY + H + 10);
   /* three hitless failures of one sha with the same fingerprint, calm load */
   for (long n = 2; n <= 4; n++) {
     cf_facts *f = add_build(&a, n, "failure", DAY + n * H, "ffffffff1", -1);
@@ -229,11 +230,11 @@ static void hits_outside_failing_tier_are_context(void) {
   cf_analysis a;
   setup(&a);
   cf_facts *f = add_build(&a, 1, "failure", DAY + H, "aaaaaaaa1", -1);
-  cf_hitfact *h = add_hit(f, "dns-eai-again", CF_CLASS_INFRA, 5, DAY + H + 5);
+  cf_hitfact *h = add_hit(f, "dns-eai-again", CF_CLS_INFRA, 5, DAY + H + 5);
   free(h->tier);
   h->tier = cf_xstrdup("install"); /* a retried DNS error that recovered */
   f->tier_failed_at = DAY + H + 300;
-  cf_hitfact *late = add_hit(f, "late-infra", CF_CLASS_INFRA, 900, DAY + H + 400);
+  cf_hitfact *late = add_hit(f, "late-infra", CF_CLS_INFRA, 900, DAY + H + 400);
   (void)late; /* after the tier failed: teardown noise */
   decide(&a);
   CHECK_INT(f->hits[0].deciding, 0);
@@ -253,7 +254,7 @@ static void running_cancelled_unreadable(void) {
   cf_facts *killed = add_build(&a, 3, "killed", DAY + H, "aaaaaaaa1", -1);
   killed->cancelled_by_server = 1;
   cf_facts *bad = add_build(&a, 4, "failure", DAY + H, "aaaaaaaa1", -1);
-  add_hit(bad, "swarm-vip-exhaustion", CF_CLASS_INFRA, 5, DAY + H + 5);
+  add_hit(bad, "swarm-vip-exhaustion", CF_CLS_INFRA, 5, DAY + H + 5);
   bad->problems = cf_xmalloc(sizeof *bad->problems);
   bad->problems[0] = cf_xstrdup("runs/4/results.json: line 1: bad JSON");
   bad->n_problems = 1;
@@ -270,18 +271,18 @@ static void rivals_ruled_out_only_when_observable(void) {
   cf_analysis a;
   setup(&a);
   cf_facts *seen = add_build(&a, 1, "failure", DAY + H, "aaaaaaaa1", -1);
-  add_rival(add_hit(seen, "paused-db", CF_CLASS_TIMING, 200, DAY + H + 60),
+  add_rival(add_hit(seen, "paused-db", CF_CLS_TIMING, 200, DAY + H + 60),
             "swarm-vip-exhaustion");
   add_observed(seen, "swarm-vip-exhaustion", 190);
   cf_facts *unseen = add_build(&a, 2, "failure", DAY + 2 * H, "aaaaaaaa1", -1);
-  add_rival(add_hit(unseen, "paused-db", CF_CLASS_TIMING, 200, DAY + 2 * H + 60),
+  add_rival(add_hit(unseen, "paused-db", CF_CLS_TIMING, 200, DAY + 2 * H + 60),
             "swarm-vip-exhaustion");
   decide(&a);
   CHECK_INT(seen->n_rivals, 1);
-  CHECK_INT(seen->rivals[0].ruled_out, 1);
+  CHECK_INT(seen->rivals[0].state, CF_RIVAL_RULED_OUT);
   CHECK_CONTAINS(seen->rivals[0].why, "line 190");
   CHECK_INT(unseen->n_rivals, 1);
-  CHECK_INT(unseen->rivals[0].ruled_out, 0);
+  CHECK_INT(unseen->rivals[0].state, CF_RIVAL_NOT_OBSERVABLE);
   CHECK_CONTAINS(unseen->rivals[0].why, "not observable");
   cf_analysis_free(&a);
 }
@@ -317,14 +318,14 @@ static void ghost_like_range(cf_analysis *a) {
             "swarm-vip-exhaustion");
   for (long n = 519; n <= 520; n++) {
     cf_facts *f = add_build(a, n, "failure", DAY - 10 * H + n, "11111111a", -1);
-    cf_hitfact *h = add_hit(f, "paused-db", CF_CLASS_TIMING, 212, f->started + 100);
+    cf_hitfact *h = add_hit(f, "paused-db", CF_CLS_TIMING, 212, f->started + 100);
     add_rival(h, "swarm-vip-exhaustion");
     add_observed(f, "swarm-vip-exhaustion", 190);
     f->clean_teardown = f->no_secret_leak = 1;
     f->has_results = 1;
   }
   cf_facts *t = add_build(a, 578, "failure", DAY + 3 * H, "d42d0f7c1", 5);
-  add_rival(add_hit(t, "paused-db", CF_CLASS_TIMING, 198, DAY + 3 * H + 100),
+  add_rival(add_hit(t, "paused-db", CF_CLS_TIMING, 198, DAY + 3 * H + 100),
             "swarm-vip-exhaustion");
   add_observed(t, "swarm-vip-exhaustion", 180);
   t->load = 4, t->load_known = 1;
@@ -455,7 +456,7 @@ static void single_failure_is_no_failure_mode(void) {
   cf_analysis a;
   setup(&a);
   cf_facts *f = add_build(&a, 1, "failure", DAY + H, "aaaaaaaa1", -1);
-  add_hit(f, "paused-db", CF_CLASS_TIMING, 200, DAY + H + 60);
+  add_hit(f, "paused-db", CF_CLS_TIMING, 200, DAY + H + 60);
   cf_facts *u = add_build(&a, 2, "failure", DAY + 2 * H, "aaaaaaaa1", -1);
   u->fingerprint = cf_xstrdup("Traceback #");
   u->errlines = cf_xcalloc(1, sizeof *u->errlines);
@@ -500,7 +501,7 @@ static void load_sensitive_with_statistics(void) {
   setup(&a);
   for (int i = 0; i < 6; i++) {
     cf_facts *f = add_build(&a, i + 1, "failure", DAY + i * H, "abcabcabc", -1);
-    add_hit(f, "paused-db", CF_CLASS_TIMING, 100, f->started + 30);
+    add_hit(f, "paused-db", CF_CLS_TIMING, 100, f->started + 30);
     f->load = 6 + i, f->load_known = 1;
   }
   for (int i = 0; i < 6; i++) {

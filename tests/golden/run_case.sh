@@ -2,7 +2,9 @@
 # run_case.sh CASE_DIR: one regression case (corpus/<case>/). Builds the
 # case's drone.sql into a sqlite file in a temp dir, runs `ciforensics` with
 # the case's `args` (one argument per line; paths relative to the case
-# folder), and compares with report.json / report.md (version masked),
+# folder), and compares with report.json / report.md (version masked).
+# A case may hold variants: `args-NAME` is compared with report-NAME.json and
+# report-NAME.md (e.g. the same range replayed at another --as-of),
 # printing the diff on mismatch. Also checks that a second run gives
 # byte-identical output and that the database was not written to.
 # With CF_UPDATE_GOLDEN=1 it writes the expected files instead.
@@ -13,7 +15,11 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 sqlite3 "$tmp/drone.sqlite" < "$case_dir/drone.sql"
-mapfile -t args < <(grep -v '^[[:space:]]*\(#\|$\)' "$case_dir/args")
+status=0
+for argfile in "$case_dir"/args "$case_dir"/args-*; do
+[ -f "$argfile" ] || continue
+suffix=${argfile##*/args}
+mapfile -t args < <(grep -v '^[[:space:]]*\(#\|$\)' "$argfile")
 for i in "${!args[@]}"; do
   [ "${args[$i]}" = "drone.sqlite" ] && args[$i]="$tmp/drone.sqlite"
 done
@@ -36,11 +42,10 @@ run() { # run FORMAT OUT
   mask < "$out.raw" > "$out"
 }
 
-grep -q -- '--format' "$case_dir/args" || { echo "FAIL: args must name --format"; exit 1; }
+grep -q -- '--format' "$argfile" || { echo "FAIL: $argfile must name --format"; exit 1; }
 run json "$tmp/report.json"
 run md "$tmp/report.md"
 run json "$tmp/report2.json"
-status=0
 if ! cmp -s "$tmp/report.json" "$tmp/report2.json"; then
   echo "FAIL: two runs gave different JSON (not deterministic)"; diff "$tmp/report.json" "$tmp/report2.json" | head -20; status=1
 fi
@@ -48,14 +53,16 @@ if [ "$(sha256sum "$tmp/drone.sqlite" | cut -d' ' -f1)" != "$before" ] || [ "$(s
   echo "FAIL: the database was modified"; status=1
 fi
 if [ "${CF_UPDATE_GOLDEN:-}" = 1 ]; then
-  cp "$tmp/report.json" "$case_dir/report.json"
-  cp "$tmp/report.md" "$case_dir/report.md"
-  echo "updated ${case_dir##*/}"
-  exit $status
+  cp "$tmp/report.json" "$case_dir/report$suffix.json"
+  cp "$tmp/report.md" "$case_dir/report$suffix.md"
+  echo "updated ${case_dir##*/}/report$suffix.{json,md}"
+  continue
 fi
-for f in report.json report.md; do
+for ext in json md; do
+  f="report$suffix.$ext"
   if [ ! -f "$case_dir/$f" ]; then echo "FAIL: $case_dir/$f missing (CF_UPDATE_GOLDEN=1 writes it)"; status=1; continue; fi
-  if ! diff -u "$case_dir/$f" "$tmp/$f"; then echo "FAIL: ${case_dir##*/}/$f differs (diff above: - expected, + got)"; status=1; fi
+  if ! diff -u "$case_dir/$f" "$tmp/report.$ext"; then echo "FAIL: ${case_dir##*/}/$f differs (diff above: - expected, + got)"; status=1; fi
 done
-[ $status -eq 0 ] && echo "ok ${case_dir##*/}"
+[ $status -eq 0 ] && echo "ok ${case_dir##*/}${suffix}"
+done
 exit $status
