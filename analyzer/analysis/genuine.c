@@ -34,6 +34,15 @@ static const char *clock_of(cf_time t, char *buf, size_t size) {
   return buf;
 }
 
+/* The results.json stage of tier t: by exact name, else by synonym
+ * ("functional" and "smoke" are custom). */
+static const cf_result_stage *stage_for(const cf_results *r, cf_tier_id t) {
+  const cf_result_stage *s = cf_results_stage(r, cf_tier_name(t));
+  for (size_t i = 0; !s && i < r->n_stages; i++)
+    if (cf_tier_parse(r->stages[i].name) == t) s = &r->stages[i];
+  return s;
+}
+
 /* Rung state from tier statuses: 0 passed, 1 intentionally skipped, 2 blocked. */
 static int rung_state(const cf_genuine *g, int rung, cf_tier_id *blocker) {
   int passed = 0;
@@ -106,7 +115,7 @@ static void check_statuses(cf_genuine *g, const cf_results *r,
              gt->junit_status != CF_TIER_UNKNOWN)
       problem(g, "%s: JUnit has %zu testcases, but results.json gives no "
               "status for it", gt->name, gt->tests);
-    const cf_result_stage *st = cf_results_stage(r, gt->name);
+    const cf_result_stage *st = stage_for(r, (cf_tier_id)t);
     if (st && st->has_tests && gt->junit_status != CF_TIER_UNKNOWN) {
       size_t failed = 0;
       for (size_t i = 0; i < st->n_tests; i++)
@@ -188,7 +197,7 @@ void cf_genuine_check(const cf_results *r, const cf_junit *files, size_t n,
       }
     }
     if (r) {
-      const cf_result_stage *s = cf_results_stage(r, gt->name);
+      const cf_result_stage *s = stage_for(r, (cf_tier_id)t);
       if (t == CF_TIERID_LINT && r->has_lint)
         gt->results_status = r->lint_status;
       else if (s)

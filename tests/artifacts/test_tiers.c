@@ -395,6 +395,18 @@ static void skips_intentional_or_not(void) {
   cf_genuine_free(&g);
 }
 
+static void stage_synonyms(void) {
+  run r = ghost();
+  char *json = cf_xstrdup(results_ok);
+  memcpy(strstr(json, "\"custom\""), "\"smoke\" ", 8); /* same length */
+  cf_genuine g;
+  judge(&r, json, T0, T_END, &g);
+  free(json);
+  CHECK_INT(g.tiers[CF_TIERID_CUSTOM].results_status, CF_TIER_PASS);
+  CHECK_INT(g.genuine, 1);
+  cf_genuine_free(&g);
+}
+
 static void missing_inputs(void) {
   cf_genuine g;
   cf_genuine_check(NULL, NULL, 0, T0, T_END, &g);
@@ -437,5 +449,5 @@ CF_TEST_MAIN(T(text_mapping), T(case_mapping_order), T(aggregate_and_spans),
              T(not_genuine_out_of_order), T(not_genuine_outside_window),
              T(not_genuine_zero_or_too_long), T(not_genuine_level_disagrees),
              T(not_genuine_results_disagree_with_junit),
-             T(skips_intentional_or_not), T(missing_inputs),
+             T(skips_intentional_or_not), T(stage_synonyms), T(missing_inputs),
              T(test_counts_must_agree))
