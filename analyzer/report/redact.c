@@ -36,6 +36,7 @@
 #define CF_WINDOW (128u * 1024u)
 #define CF_OVERLAP (16u * 1024u)
 #define CF_MAX_MATCH (12u * 1024u) /* bound of every pattern below */
+#define CF_REGEX_VALUE 8192u       /* the {1,8192} of the value captures */
 #define CF_MATCH_LIMIT_DEFAULT 5000000u
 #define CF_HEAP_LIMIT_KIB 65536u /* interpreter fallback when JIT is absent */
 
@@ -105,11 +106,13 @@ static const cf_rule rules[R_COUNT] = {
                   "[ \\t]{0,16}[:=][ \\t]{0,16}(?:\\x5c?[\\x22\\x27\\[])?"
                   "(?:(?:bearer|basic|token|digest|negotiate|ntlm|bot|apikey"
                   "|aws4-hmac-sha256|hmac)[ \\t]{1,16})?"
-                  "([^\\r\\n\\x22\\x27\\x5c]{1,8192}+)",
+                  "([^\\x00-\\x08\\x0a-\\x1f\\x7f\\x22\\x27\\x5c]{1,8192}+)",
                   PCRE2_CASELESS, 1, 0},
-    [R_COOKIE] = {"(?<![a-z0-9-])(?:set-)?cookie(?:\\x5c?[\\x22\\x27])?"
+    [R_COOKIE] = {/* not after a word and a space: "Array cookie: ac" in an
+                   * ASan report is no header */
+                  "(?<![a-z0-9-])(?<![a-z0-9-][ \\t])(?:set-)?cookie(?:\\x5c?[\\x22\\x27])?"
                   "[ \\t]{0,16}:[ \\t]{0,16}(?:\\x5c?[\\x22\\x27])?"
-                  "([^\\r\\n\\x22\\x27\\x5c]{1,8192}+)",
+                  "([^\\x00-\\x08\\x0a-\\x1f\\x7f\\x22\\x27\\x5c]{1,8192}+)",
                   PCRE2_CASELESS, 1, 0},
     [R_QUERY] = {"(?<=[?&])(?:(key)|sig|signature|x-amz-signature"
                  "|x-goog-signature)=([^\\s&#\\x22\\x27\\x60<>]{1,8192}+)",
@@ -300,9 +303,21 @@ static int value_is_benign(const char *v, size_t n, int weak) {
   while (stars < n && v[stars] == '*') stars++;
   if (stars == n) return 1;
   if (n == strlen(CF_REDACTED) && !memcmp(v, CF_REDACTED, n)) return 1;
+  if (ieq(v, n, "[secure]")) return 1; /* Travis CI's mask */
+  /* <placeholder> in usage text: --rule-key=<ruleKey> */
+  if (n >= 3 && v[0] == '<' && v[n - 1] == '>' && !memchr(v + 1, '<', n - 2)) return 1;
+  /* An UPPER_SNAKE name is the name of a variable, not its value:
+   * "server-password: GITHUB_TOKEN" */
+  if (n >= 3 && v[0] >= 'A' && v[0] <= 'Z' && memchr(v, '_', n)) {
+    size_t i = 0;
+    while (i < n && ((v[i] >= 'A' && v[i] <= 'Z') || is_digit((unsigned char)v[i]) || v[i] == '_'))
+      i++;
+    if (i == n) return 1;
+  }
   if (v[0] == '$') {
-    if (n >= 3 && (v[1] == '{' || v[1] == '(') && v[n - 1] == (v[1] == '{' ? '}' : ')'))
-      return 1;
+    /* ${VAR}, ${{ secrets.X }}, $(cat /run/secrets/x): the secret is not
+     * in the text (an unquoted value may stop inside them at a space) */
+    if (n >= 2 && (v[1] == '{' || v[1] == '(')) return 1;
     size_t i = 1;
     while (i < n && (is_alpha((unsigned char)v[i]) || is_digit((unsigned char)v[i]) || v[i] == '_'))
       i++;
@@ -325,6 +340,18 @@ static int value_is_benign(const char *v, size_t n, int weak) {
     while (h < n && is_hexdig((unsigned char)v[h])) h++;
     if (h == n) return 1;
   }
+  return 0;
+}
+
+/* An English word after "--password " in prose ("Using --password via the
+ * CLI is insecure", docker's own warning) is no value. */
+static int is_prose_word(const char *v, size_t n) {
+  static const char *const words[] = {
+      "via", "is", "was", "are", "and", "or", "the", "to", "of", "for", "with",
+      "from", "on", "in", "flag", "option", "argument", "must", "should", "not",
+      "instead", "only", "has", "be", "can", "cannot", "will", "when", "if"};
+  for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
+    if (ieq(v, n, words[k])) return 1;
   return 0;
 }
 
@@ -391,12 +418,13 @@ static int in_url_userinfo(const char *t, size_t k) {
 
 /* The value after a key, starting at p: a quoted string whole (JSON
  * escapes honoured; also the \"...\" of JSON inside a JSON string), or an
- * unquoted word up to whitespace, a quote, '&', ',' or ';'. A quote left
- * open on its line gives the word after it. At most CF_MAX_VALUE bytes. */
-#define CF_MAX_VALUE 8192u
-static int is_space(unsigned char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
+ * unquoted word up to whitespace or another control byte (an ANSI colour
+ * escape), a quote, '&', ',' or ';'. A quote left
+ * open on its line gives the word after it. At most CF_MAX_VALUE bytes.
+ * Linear overall: a failed quote scan stops at the next same quote, which
+ * is where the next key's value opens, and the search resumes after the
+ * value. */
+#define CF_MAX_VALUE (1024u * 1024u)
 static void parse_value(const char *t, size_t n, size_t p, size_t *vs,
                         size_t *ve, int *quoted) {
   size_t lim = n - p > CF_MAX_VALUE ? p + CF_MAX_VALUE : n;
@@ -425,7 +453,7 @@ static void parse_value(const char *t, size_t n, size_t p, size_t *vs,
   size_t i = p;
   while (i < lim) {
     unsigned char c = (unsigned char)t[i];
-    if (!c || is_space(c) || strchr("\"'`&,;", c)) break;
+    if (c < 0x20 || c == 0x7f || c == ' ' || strchr("\"'`&,;", c)) break;
     if (c == '\\' && i + 1 < n && t[i + 1] && strchr("\"'`", t[i + 1])) break;
     i++;
   }
@@ -497,6 +525,11 @@ static size_t take_match(int r, const char *t, size_t n, const PCRE2_SIZE *ov,
   int quoted = 0;
   if (r == R_KV) {
     if (in_url_userinfo(t, ov[0])) return next;
+    /* A weak key glued to ':' and its value ("elixir_erl_pass:translate/2",
+     * an Erlang module:function) is no key; a quoted one ("db_pass":"x")
+     * is. */
+    if (weak && t[ov[1] - 1] == ':' && ov[1] >= 2 && t[ov[1] - 2] != '"' && t[ov[1] - 2] != '\'')
+      return next;
     parse_value(t, n, ov[1], &vs, &ve, &quoted);
     if (ve + (size_t)quoted > next) next = ve + (size_t)quoted;
   } else {
@@ -505,6 +538,17 @@ static size_t take_match(int r, const char *t, size_t n, const PCRE2_SIZE *ov,
     quoted = g > 0 && vs > 0 && t[vs - 1] && strchr("\"'`", t[vs - 1]) && ve < n &&
              t[ve] == t[vs - 1];
   }
+  if (r != R_KV && g > 0 && ve - vs >= CF_REGEX_VALUE) {
+    /* The pattern stops a value at CF_REGEX_VALUE bytes; read the rest of
+     * a longer one here rather than leak its tail. */
+    int header = r == R_HEADER || r == R_COOKIE;
+    while (ve < n && vs + CF_MAX_VALUE > ve) {
+      unsigned char c = (unsigned char)t[ve];
+      if (c < 0x20 || c == 0x7f || c == '"' || c == '\'' || c == '\\') break;
+      if (!header && (c == ' ' || c == '&' || c == '`' || c == ';')) break;
+      ve++;
+    }
+  }
   if (r == R_KV || g > 0) {
     if (r == R_HEADER || r == R_COOKIE)
       while (ve > vs && (t[ve - 1] == ' ' || t[ve - 1] == '\t')) ve--;
@@ -512,6 +556,7 @@ static size_t take_match(int r, const char *t, size_t n, const PCRE2_SIZE *ov,
     if (value_is_benign(t + vs, ve - vs, weak)) return next;
     /* "-p3306:3306" after mysql on a docker line is a port mapping. */
     if (r == R_MYSQL && is_port_mapping(t + vs, ve - vs)) return next;
+    if ((r == R_FLAG || r == R_NETRC) && is_prose_word(t + vs, ve - vs)) return next;
   }
   add_span(out, vs, ve);
   return next;
