@@ -3,180 +3,49 @@
  * docs/context.md, API in events.h) and answers scope and time questions
  * about each event.
  *
- * libyaml's event API is used rather than its document loader because the
- * loader silently resolves aliases and forgets anchors, and the format
- * rejects both. The events are first gathered into a small bounded tree
- * (scalar / list / mapping, each with its 1-based line), then the tree is
- * checked key by key so every error names file:line.
+ * The shared strict YAML loader (yamlload.h: libyaml's event parser,
+ * anchors, aliases and duplicate keys refused, bounded) gives a tree whose
+ * nodes keep their lines; this file checks it key by key so every error
+ * names file:line.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
 #include "ciforensics/events.h"
-
-/* Bounds the tree: a 4 MiB flow list could otherwise make ~2M nodes. */
-#define MAX_NODES 200000
+#include "ciforensics/yamlload.h"
 
 /* ------------------------------------------------------------ YAML tree */
 
-typedef enum { Y_SCALAR, Y_SEQ, Y_MAP } ytype;
+typedef cf_yaml_node ynode;
 
-typedef struct ynode {
-  ytype type;
-  int line;             /* 1-based */
-  int plain;            /* scalar written without quotes */
-  char *text;           /* scalar value (owned) */
-  struct ynode **kids;  /* list items, or key, value, key, value, ... */
-  size_t n, cap;
-} ynode;
-
-static void ynode_free(ynode *y) {
-  if (!y) return;
-  for (size_t i = 0; i < y->n; i++) ynode_free(y->kids[i]);
-  free(y->kids);
-  free(y->text);
-  free(y);
-}
-
-static int mark_line(yaml_mark_t m) { return (int)m.line + 1; }
-
-/* Build the tree of the (single) document in data. *root is NULL for an
- * empty stream. Returns 0 or -1 with err set. */
-static int yaml_tree(const char *data, size_t len, const char *name,
-                     ynode **root, cf_err *err) {
-  *root = NULL;
-  yaml_parser_t parser;
-  if (!yaml_parser_initialize(&parser))
-    return cf_err_set(err, "%s: cannot initialise the YAML parser", name);
-  yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
-  ynode *stack[CF_EVENTS_MAX_DEPTH];
-  int depth = 0, docs = 0, rc = 0, done = 0;
-  size_t nodes = 0;
-  while (!done && !rc) {
-    yaml_event_t ev;
-    if (!yaml_parser_parse(&parser, &ev)) {
-      rc = cf_err_set(err, "%s:%d: YAML syntax error: %s%s%s", name,
-                      mark_line(parser.problem_mark),
-                      parser.problem ? parser.problem : "unreadable",
-                      parser.context ? " " : "",
-                      parser.context ? parser.context : "");
-      break;
-    }
-    int line = mark_line(ev.start_mark);
-    ynode *node = NULL;
-    switch (ev.type) {
-    case YAML_STREAM_END_EVENT:
-      done = 1;
-      break;
-    case YAML_DOCUMENT_START_EVENT:
-      if (++docs > 1)
-        rc = cf_err_set(err, "%s:%d: more than one YAML document", name,
-                        line);
-      break;
-    case YAML_ALIAS_EVENT:
-      rc = cf_err_set(err, "%s:%d: anchors and aliases are not allowed",
-                      name, line);
-      break;
-    case YAML_SCALAR_EVENT:
-    case YAML_SEQUENCE_START_EVENT:
-    case YAML_MAPPING_START_EVENT: {
-      const yaml_char_t *anchor =
-          ev.type == YAML_SCALAR_EVENT ? ev.data.scalar.anchor
-          : ev.type == YAML_SEQUENCE_START_EVENT ? ev.data.sequence_start.anchor
-                                                 : ev.data.mapping_start.anchor;
-      if (anchor) {
-        rc = cf_err_set(err, "%s:%d: anchors and aliases are not allowed",
-                        name, line);
-        break;
-      }
-      if (++nodes > MAX_NODES) {
-        rc = cf_err_set(err, "%s:%d: more than %d YAML nodes", name, line,
-                        MAX_NODES);
-        break;
-      }
-      node = cf_xcalloc(1, sizeof *node);
-      node->line = line;
-      if (ev.type == YAML_SCALAR_EVENT) {
-        node->type = Y_SCALAR;
-        node->text = cf_xstrndup((const char *)ev.data.scalar.value,
-                                 ev.data.scalar.length);
-        node->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-      } else {
-        node->type = ev.type == YAML_SEQUENCE_START_EVENT ? Y_SEQ : Y_MAP;
-      }
-      if (depth == 0) {
-        *root = node;
-      } else {
-        ynode *top = stack[depth - 1];
-        CF_PUSH(top->kids, top->n, top->cap, node);
-      }
-      if (node->type != Y_SCALAR) {
-        if (depth == CF_EVENTS_MAX_DEPTH) {
-          rc = cf_err_set(err, "%s:%d: nested deeper than %d levels", name,
-                          line, CF_EVENTS_MAX_DEPTH);
-          break;
-        }
-        stack[depth++] = node;
-      }
-      break;
-    }
-    case YAML_SEQUENCE_END_EVENT:
-    case YAML_MAPPING_END_EVENT:
-      if (depth > 0) depth--;
-      break;
-    default:
-      break;
-    }
-    yaml_event_delete(&ev);
-  }
-  yaml_parser_delete(&parser);
-  if (rc) {
-    ynode_free(*root);
-    *root = NULL;
-  }
-  return rc;
-}
-
-/* A plain empty, ~ or null scalar: YAML's null. */
-static int is_null(const ynode *y) {
-  return y->type == Y_SCALAR && y->plain &&
-         (!*y->text || !strcmp(y->text, "~") || !strcmp(y->text, "null") ||
-          !strcmp(y->text, "Null") || !strcmp(y->text, "NULL"));
-}
+static int is_null(const ynode *y) { return cf_yaml_is_null(y); }
 
 static const char *type_name(const ynode *y) {
   if (is_null(y)) return "nothing";
-  return y->type == Y_SCALAR ? "a scalar" : y->type == Y_SEQ ? "a list"
-                                                             : "a mapping";
+  return y->kind == CF_YAML_SCALAR ? "a scalar"
+         : y->kind == CF_YAML_SEQ  ? "a list"
+                                   : "a mapping";
 }
 
-/* Check a mapping's keys: scalars, each known (in `known`, NULL-ended) and
- * unique. `where` names the mapping in messages. */
+/* Check that every key of a mapping is in `known` (NULL-ended); the loader
+ * has already refused duplicate and non-scalar keys. `where` names the
+ * mapping in messages. */
 static int check_keys(const ynode *map, const char *const *known,
                       const char *where, const char *name, cf_err *err) {
-  for (size_t i = 0; i + 1 < map->n; i += 2) {
-    const ynode *k = map->kids[i];
-    if (k->type != Y_SCALAR)
-      return cf_err_set(err, "%s:%d: keys in %s must be plain names", name,
-                        k->line, where);
+  for (size_t i = 0; i < map->n; i++) {
+    const ynode *k = map->keys[i];
     int ok = 0;
     for (const char *const *p = known; *p; p++)
-      if (!strcmp(*p, k->text)) ok = 1;
-    if (!ok) {
-      cf_buf list = {0};
-      for (const char *const *p = known; *p; p++)
-        cf_buf_printf(&list, "%s%s", p == known ? "" : ", ", *p);
-      cf_err_set(err, "%s:%d: unknown key '%s' in %s (known: %s)", name,
-                 k->line, k->text, where, list.data);
-      cf_buf_free(&list);
-      return -1;
-    }
-    for (size_t j = 0; j < i; j += 2)
-      if (!strcmp(map->kids[j]->text, k->text))
-        return cf_err_set(err, "%s:%d: duplicate key '%s' (first on line %d)",
-                          name, k->line, k->text, map->kids[j]->line);
+      if (!strcmp(*p, k->value)) ok = 1;
+    if (ok) continue;
+    cf_buf list = {0};
+    for (const char *const *p = known; *p; p++)
+      cf_buf_printf(&list, "%s%s", p == known ? "" : ", ", *p);
+    cf_err_set(err, "%s:%zu: unknown key '%s' in %s (known: %s)", name,
+               k->line, k->value, where, list.data);
+    cf_buf_free(&list);
+    return -1;
   }
   return 0;
 }
@@ -203,44 +72,44 @@ typedef struct reader {
 
 static int read_time(reader *r, const ynode *key, const ynode *val,
                      cf_time *out) {
-  if (val->type != Y_SCALAR || is_null(val))
-    return cf_err_set(r->err, "%s:%d: '%s' must be a time, not %s", r->name,
-                      val->line, key->text, type_name(val));
+  if (val->kind != CF_YAML_SCALAR || is_null(val))
+    return cf_err_set(r->err, "%s:%zu: '%s' must be a time, not %s", r->name,
+                      val->line, key->value, type_name(val));
   int no_zone = 0;
-  if (cf_time_parse(val->text, out, &no_zone))
+  if (cf_time_parse(val->value, out, &no_zone))
     return cf_err_set(r->err,
-                      "%s:%d: bad time '%s' in '%s' (expected ISO 8601 with "
+                      "%s:%zu: bad time '%s' in '%s' (expected ISO 8601 with "
                       "Z or an offset, or Unix seconds)",
-                      r->name, val->line, val->text, key->text);
+                      r->name, val->line, val->value, key->value);
   if (no_zone)
     add_warning(r->ev, &r->warn_cap,
-                "%s:%d: time '%s' in '%s' names no zone; taken as UTC",
-                r->name, val->line, val->text, key->text);
+                "%s:%zu: time '%s' in '%s' names no zone; taken as UTC",
+                r->name, val->line, val->value, key->value);
   return 0;
 }
 
 /* A list of non-empty strings (scope lists, resolves). */
 static int read_list(reader *r, const char *what, const ynode *val,
                      char ***items, int **lines, size_t *n) {
-  if (val->type != Y_SEQ)
-    return cf_err_set(r->err, "%s:%d: '%s' must be a list of names, not %s",
+  if (val->kind != CF_YAML_SEQ)
+    return cf_err_set(r->err, "%s:%zu: '%s' must be a list of names, not %s",
                       r->name, val->line, what, type_name(val));
   if (val->n == 0)
     return cf_err_set(r->err,
-                      "%s:%d: '%s' is empty (leave it out to mean all)",
+                      "%s:%zu: '%s' is empty (leave it out to mean all)",
                       r->name, val->line, what);
   if (val->n > CF_EVENTS_MAX_LIST)
-    return cf_err_set(r->err, "%s:%d: '%s' has more than %d entries",
+    return cf_err_set(r->err, "%s:%zu: '%s' has more than %d entries",
                       r->name, val->line, what, CF_EVENTS_MAX_LIST);
   *items = cf_xcalloc(val->n, sizeof **items);
   if (lines) *lines = cf_xcalloc(val->n, sizeof **lines);
   for (size_t i = 0; i < val->n; i++) {
-    const ynode *it = val->kids[i];
-    if (it->type != Y_SCALAR || is_null(it) || !*it->text)
-      return cf_err_set(r->err, "%s:%d: entries of '%s' must be names, not %s",
+    const ynode *it = val->items[i];
+    if (it->kind != CF_YAML_SCALAR || is_null(it) || !*it->value)
+      return cf_err_set(r->err, "%s:%zu: entries of '%s' must be names, not %s",
                         r->name, it->line, what, type_name(it));
-    (*items)[i] = cf_xstrdup(it->text);
-    if (lines) (*lines)[i] = it->line;
+    (*items)[i] = cf_xstrdup(it->value);
+    if (lines) (*lines)[i] = (int)it->line;
     (*n)++;
   }
   return 0;
@@ -248,16 +117,16 @@ static int read_list(reader *r, const char *what, const ynode *val,
 
 static int read_scope(reader *r, const ynode *val, cf_event *e) {
   if (is_null(val)) return 0; /* "scope:" alone = every build */
-  if (val->type != Y_MAP)
+  if (val->kind != CF_YAML_MAP)
     return cf_err_set(r->err,
-                      "%s:%d: 'scope' must be a mapping (machines, recipes, "
+                      "%s:%zu: 'scope' must be a mapping (machines, recipes, "
                       "tiers), not %s",
                       r->name, val->line, type_name(val));
   static const char *const known[] = {"machines", "recipes", "tiers", NULL};
   if (check_keys(val, known, "scope", r->name, r->err)) return -1;
-  for (size_t i = 0; i + 1 < val->n; i += 2) {
-    const char *k = val->kids[i]->text;
-    const ynode *v = val->kids[i + 1];
+  for (size_t i = 0; i < val->n; i++) {
+    const char *k = val->keys[i]->value;
+    const ynode *v = val->items[i];
     char what[32];
     snprintf(what, sizeof what, "scope.%s", k);
     int rc = !strcmp(k, "machines")  ? read_list(r, what, v, &e->machines, NULL, &e->n_machines)
@@ -293,11 +162,11 @@ static void event_free(cf_event *e) {
 }
 
 static int read_event(reader *r, const ynode *map, cf_event *e) {
-  e->line = map->line;
+  e->line = (int)map->line;
   e->at = e->from = e->to = CF_TIME_NONE;
-  if (map->type != Y_MAP)
+  if (map->kind != CF_YAML_MAP)
     return cf_err_set(r->err,
-                      "%s:%d: an event must be a mapping (at or from/to, "
+                      "%s:%zu: an event must be a mapping (at or from/to, "
                       "kind, title, ...), not %s",
                       r->name, map->line, type_name(map));
   static const char *const known[] = {"at", "from", "to", "kind", "title",
@@ -305,9 +174,9 @@ static int read_event(reader *r, const ynode *map, cf_event *e) {
   if (check_keys(map, known, "event", r->name, r->err)) return -1;
   const ynode *k_at = NULL, *k_from = NULL, *k_to = NULL, *k_res = NULL;
   int have_kind = 0;
-  for (size_t i = 0; i + 1 < map->n; i += 2) {
-    const ynode *key = map->kids[i], *val = map->kids[i + 1];
-    const char *k = key->text;
+  for (size_t i = 0; i < map->n; i++) {
+    const ynode *key = map->keys[i], *val = map->items[i];
+    const char *k = key->value;
     if (!strcmp(k, "at")) {
       if (read_time(r, key, val, &e->at)) return -1;
       k_at = key;
@@ -318,18 +187,18 @@ static int read_event(reader *r, const ynode *map, cf_event *e) {
       if (read_time(r, key, val, &e->to)) return -1;
       k_to = key;
     } else if (!strcmp(k, "kind")) {
-      if (val->type != Y_SCALAR || parse_kind(val->text, &e->kind))
+      if (val->kind != CF_YAML_SCALAR || parse_kind(val->value, &e->kind))
         return cf_err_set(r->err,
-                          "%s:%d: unknown kind '%s' (expected fix, incident, "
+                          "%s:%zu: unknown kind '%s' (expected fix, incident, "
                           "maintenance or deploy)",
                           r->name, val->line,
-                          val->type == Y_SCALAR ? val->text : type_name(val));
+                          val->kind == CF_YAML_SCALAR ? val->value : type_name(val));
       have_kind = 1;
     } else if (!strcmp(k, "title")) {
-      if (val->type != Y_SCALAR || is_null(val) || !*val->text)
-        return cf_err_set(r->err, "%s:%d: 'title' must be a text, not %s",
+      if (val->kind != CF_YAML_SCALAR || is_null(val) || !*val->value)
+        return cf_err_set(r->err, "%s:%zu: 'title' must be a text, not %s",
                           r->name, val->line, type_name(val));
-      e->title = cf_xstrdup(val->text);
+      e->title = cf_xstrdup(val->value);
     } else if (!strcmp(k, "scope")) {
       if (read_scope(r, val, e)) return -1;
     } else { /* resolves */
@@ -342,41 +211,41 @@ static int read_event(reader *r, const ynode *map, cf_event *e) {
   char a[CF_TIME_BUFSZ], b[CF_TIME_BUFSZ];
   if (k_at && (k_from || k_to))
     return cf_err_set(r->err,
-                      "%s:%d: an event has either 'at' or 'from'/'to', not "
+                      "%s:%zu: an event has either 'at' or 'from'/'to', not "
                       "both",
                       r->name, (k_from ? k_from : k_to)->line);
   if (k_from && !k_to)
-    return cf_err_set(r->err, "%s:%d: 'from' without 'to'", r->name,
+    return cf_err_set(r->err, "%s:%zu: 'from' without 'to'", r->name,
                       k_from->line);
   if (k_to && !k_from)
-    return cf_err_set(r->err, "%s:%d: 'to' without 'from'", r->name,
+    return cf_err_set(r->err, "%s:%zu: 'to' without 'from'", r->name,
                       k_to->line);
   if (!k_at && !k_from)
     return cf_err_set(r->err,
-                      "%s:%d: event has no time (give 'at', or 'from' and "
+                      "%s:%zu: event has no time (give 'at', or 'from' and "
                       "'to')",
                       r->name, map->line);
   if (k_from && e->to <= e->from)
-    return cf_err_set(r->err, "%s:%d: 'to' (%s) is not after 'from' (%s)",
+    return cf_err_set(r->err, "%s:%zu: 'to' (%s) is not after 'from' (%s)",
                       r->name, k_to->line, cf_time_format(e->to, a, sizeof a),
                       cf_time_format(e->from, b, sizeof b));
   e->is_window = k_from != NULL;
   if (!have_kind)
     return cf_err_set(r->err,
-                      "%s:%d: event has no 'kind' (fix, incident, maintenance "
+                      "%s:%zu: event has no 'kind' (fix, incident, maintenance "
                       "or deploy)",
                       r->name, map->line);
   if (!e->title)
-    return cf_err_set(r->err, "%s:%d: event has no 'title'", r->name,
+    return cf_err_set(r->err, "%s:%zu: event has no 'title'", r->name,
                       map->line);
   if (k_res && e->kind != CF_EVENT_FIX)
     return cf_err_set(r->err,
-                      "%s:%d: 'resolves' is only for a fix (this event is "
+                      "%s:%zu: 'resolves' is only for a fix (this event is "
                       "'%s')",
                       r->name, k_res->line, cf_event_kind_name(e->kind));
   if (e->kind == CF_EVENT_FIX && !k_res)
     add_warning(r->ev, &r->warn_cap,
-                "%s:%d: fix '%s' has no 'resolves', so it confounds no "
+                "%s:%zu: fix '%s' has no 'resolves', so it confounds no "
                 "failure",
                 r->name, map->line, e->title);
   return 0;
@@ -393,29 +262,29 @@ int cf_events_load_mem(const char *data, size_t len, const char *name,
     return -1;
   }
   ynode *root;
-  if (yaml_tree(data, len, name, &root, err)) {
+  if (cf_yaml_parse(name, data, len, &root, err)) {
     cf_events_free(out);
     return -1;
   }
   reader r = {name, out, 0, err};
   int rc = 0;
   if (root && !is_null(root)) {
-    if (root->type != Y_SEQ) {
-      rc = cf_err_set(err, "%s:%d: the events file must be a list of events, "
+    if (root->kind != CF_YAML_SEQ) {
+      rc = cf_err_set(err, "%s:%zu: the events file must be a list of events, "
                            "not %s",
                       name, root->line, type_name(root));
     } else if (root->n > CF_EVENTS_MAX_EVENTS) {
-      rc = cf_err_set(err, "%s:%d: more than %d events", name, root->line,
+      rc = cf_err_set(err, "%s:%zu: more than %d events", name, root->line,
                       CF_EVENTS_MAX_EVENTS);
     } else {
       out->items = cf_xcalloc(root->n ? root->n : 1, sizeof *out->items);
       for (size_t i = 0; i < root->n && !rc; i++) {
         out->n++; /* counted first so a half-read event is freed too */
-        rc = read_event(&r, root->kids[i], &out->items[i]);
+        rc = read_event(&r, root->items[i], &out->items[i]);
       }
     }
   }
-  ynode_free(root);
+  cf_yaml_free(root);
   if (rc) cf_events_free(out);
   return rc;
 }
@@ -506,9 +375,9 @@ void cf_events_check_rule_ids(cf_events *ev,
     for (size_t j = 0; j < e->n_resolves; j++)
       if (!is_class(e->resolves[j]) && !known(user, e->resolves[j]))
         add_warning(ev, &cap,
-                    "%s:%d: fix '%s' resolves '%s', which is neither a "
+                    "%s:%zu: fix '%s' resolves '%s', which is neither a "
                     "class (recipe, timing, infra) nor a known rule id",
-                    ev->path, e->resolves_lines[j], e->title, e->resolves[j]);
+                    ev->path, (size_t)e->resolves_lines[j], e->title, e->resolves[j]);
   }
 }
 

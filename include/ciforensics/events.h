@@ -17,11 +17,11 @@
 
 #include "ciforensics/util.h"
 
-/* Bounds: hostile input cannot make the reader hang or blow up. */
+/* Bounds: hostile input cannot make the reader hang or blow up (the YAML
+ * loader, yamlload.h, also bounds depth, node count and scalar size). */
 #define CF_EVENTS_MAX_BYTES (4u << 20) /* 4 MiB of YAML */
 #define CF_EVENTS_MAX_EVENTS 10000
 #define CF_EVENTS_MAX_LIST 1000        /* entries of one scope/resolves list */
-#define CF_EVENTS_MAX_DEPTH 8          /* list > event > scope > list is 4 */
 
 typedef enum {
   CF_EVENT_FIX,

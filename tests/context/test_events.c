@@ -243,11 +243,13 @@ static void bad_forms(void) {
       "events.yaml:4: unknown key 'colour' in event (known: at, from, to, "
       "kind, title, scope, resolves)");
   bad("- at: 2026-06-13T05:38Z\n  kind: fix\n  kind: incident\n  title: x\n",
-      "events.yaml:3: duplicate key 'kind' (first on line 2)");
+      "events.yaml:3: duplicate key 'kind' (first at line 2)");
   bad("- &a\n  at: 2026-06-13T05:38Z\n  kind: incident\n  title: x\n- *a\n",
-      "events.yaml:1: anchors and aliases are not allowed");
+      "events.yaml:1: anchors (&a) are not allowed");
   bad("- at: 2026-06-13T05:38Z\n  kind: &k incident\n  title: x\n",
-      "events.yaml:2: anchors and aliases are not allowed");
+      "events.yaml:2: anchors (&k) are not allowed");
+  bad("- at: 2026-06-13T05:38Z\n  kind: *k\n  title: x\n",
+      "events.yaml:2: aliases (*k) are not allowed");
   bad("- at: 2026-06-13T05:38Z\n  kind: outage\n  title: x\n",
       "events.yaml:2: unknown kind 'outage' (expected fix, incident, "
       "maintenance or deploy)");
@@ -308,21 +310,23 @@ static void bad_forms(void) {
       "events.yaml:5: 'scope.machines' is empty (leave it out to mean all)");
   bad("- at: 2026-06-13T05:38Z\n  kind: incident\n  title: x\n"
       "  scope:\n    tiers: [install]\n    tiers: [upgrade]\n",
-      "events.yaml:6: duplicate key 'tiers' (first on line 5)");
+      "events.yaml:6: duplicate key 'tiers' (first at line 5)");
   bad("at: 2026-06-13T05:38Z\nkind: incident\n",
       "events.yaml:1: the events file must be a list of events, not a "
       "mapping");
   bad("- just a string\n",
       "events.yaml:1: an event must be a mapping (at or from/to, kind, "
       "title, ...), not a scalar");
-  bad("- {[a]: 1}\n", "events.yaml:1: keys in event must be plain names");
+  bad("- {[a]: 1}\n", "events.yaml:1: mapping keys must be plain text");
   bad("- at: 1\n  kind: incident\n title: x\n",
       "events.yaml:3: YAML syntax error: did not find expected '-' indicator "
-      "while parsing a block collection");
+      "while parsing a block collection (started at line 1)");
   bad("- at: 1\n---\n- at: 2\n",
-      "events.yaml:2: more than one YAML document");
-  bad("[[[[[[[[[[1]]]]]]]]]]\n",
-      "events.yaml:1: nested deeper than 8 levels");
+      "events.yaml:2: only one YAML document is allowed");
+  bad("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n",
+      "events.yaml:1: nesting deeper than 32 levels");
+  bad("[[1]]\n", "events.yaml:1: an event must be a mapping (at or from/to, "
+                 "kind, title, ...), not a list");
 }
 
 static void bounds_and_files(void) {
