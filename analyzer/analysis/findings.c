@@ -654,10 +654,10 @@ void cf_findings_build(cf_analysis *a) {
   hygiene_findings(a, &cap);
   for (size_t i = 0; i < a->n_findings; i++) {
     cf_finding *fd = &a->findings[i];
-    qsort(fd->builds, fd->n_builds, sizeof *fd->builds, cmp_long);
-    qsort(fd->prs, fd->n_prs, sizeof *fd->prs, cmp_long);
+    if (fd->n_builds) qsort(fd->builds, fd->n_builds, sizeof *fd->builds, cmp_long);
+    if (fd->n_prs) qsort(fd->prs, fd->n_prs, sizeof *fd->prs, cmp_long);
   }
-  qsort(a->findings, a->n_findings, sizeof *a->findings, cmp_finding);
+  if (a->n_findings) qsort(a->findings, a->n_findings, sizeof *a->findings, cmp_finding);
   for (size_t i = 0; i < a->n_findings; i++)
     snprintf(a->findings[i].id, sizeof a->findings[i].id, "F%zu", i + 1);
 }

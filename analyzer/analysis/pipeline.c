@@ -200,13 +200,16 @@ static void tier_facts(cf_facts *f, const artifacts *ar) {
   cf_tier_status st[CF_N_TIERS];
   for (int t = 0; t < CF_N_TIERS; t++) {
     const char *name = cf_tier_name((cf_tier_id)t);
-    const cf_result_stage *s = res ? cf_results_stage(res, name) : NULL;
+    /* results.json may name a tier by a synonym (functional, smoke, L4) */
+    const cf_result_stage *s = NULL;
+    for (size_t k = 0; res && !s && k < res->n_stages; k++)
+      if (cf_tier_parse(res->stages[k].name) == (cf_tier_id)t) s = &res->stages[k];
     st[t] = s ? s->status : cf_tier_agg_status(&agg[t]);
     if (t == CF_TIERID_LINT && res && res->has_lint) st[t] = res->lint_status;
     if (st[t] == CF_TIER_UNKNOWN && !s && agg[t].tests == 0) continue;
     cf_tierfact tf = {cf_xstrdup(name), cf_xstrdup(cf_tier_status_name(st[t])),
-                      isnan(agg[t].start) ? CF_TIME_NONE : (cf_time)agg[t].start,
-                      isnan(agg[t].end) ? CF_TIME_NONE : (cf_time)ceil(agg[t].end),
+                      isnan(agg[t].start) ? CF_TIME_NONE : (cf_time)llround(agg[t].start),
+                      isnan(agg[t].end) ? CF_TIME_NONE : (cf_time)llround(agg[t].end),
                       res ? cf_results_skip_is_intentional(res, name) : 0};
     size_t cap = f->n_tiers;
     CF_PUSH(f->tiers, f->n_tiers, cap, tf);
