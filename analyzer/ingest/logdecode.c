@@ -328,6 +328,10 @@ int cf_steplog_decode(const char *blob, size_t len, size_t max_bytes,
   char *patched = NULL;
   if (fix_escapes(blob, len, &patched, err)) return -1;
   builder b = {0};
+  /* Decoded text is never longer than its JSON form, and each line adds at
+   * most one "\n": reserving len + 2 up front avoids every realloc copy. */
+  cf_grow((void **)&b.raw.data, &b.raw.cap, len + 2, 1);
+  cf_grow((void **)&b.plain.data, &b.plain.cap, len + 2, 1);
   int rc = walk(patched ? patched : blob, len, &b, out, err);
   free(patched);
   if (rc) {
