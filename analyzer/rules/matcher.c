@@ -261,21 +261,11 @@ static void build_scope(const cf_rule *r, const cf_tier_span *spans, size_t n_sp
   sc->n = w;
 }
 
-static int gate_open(const cf_rule *r, const cf_steplog *log) {
-  if (!r->n_literals) return 1;
-  for (size_t i = 0; i < r->n_literals; i++) {
-    cf_literal l = {r->literals[i], strlen(r->literals[i]), 1};
-    /* explicit literals are searched ASCII-case-insensitively */
-    char low[CF_RULES_MAX_PATTERN_LEN + 1];
-    size_t n = l.len < CF_RULES_MAX_PATTERN_LEN ? l.len : CF_RULES_MAX_PATTERN_LEN;
-    for (size_t k = 0; k < n; k++) {
-      char ch = l.text[k];
-      low[k] = (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
-    }
-    l.text = low;
-    l.len = n;
-    if (cf_literal_find(&l, log->plain, log->plain_len)) return 1;
-  }
+/* A rule with explicit `literals` can only fire in a step holding one. */
+static int gate_open(const cf_ruleset *rs, size_t ri, const cf_steplog *log) {
+  if (!rs->n_gates[ri]) return 1;
+  for (size_t i = 0; i < rs->n_gates[ri]; i++)
+    if (cf_literal_find(&rs->gates[ri][i], log->plain, log->plain_len)) return 1;
   return 0;
 }
 
@@ -331,7 +321,7 @@ static void eval_rule(run_t *R, size_t ri, const cf_tier_span *spans, size_t n_s
   hit.rule = ri;
   int fired = 0;
   size_t decide_pat = 0;
-  if (!R->limited && gate_open(r, log)) {
+  if (!R->limited && gate_open(R->m->rs, ri, log)) {
     if (!r->uses_all) {
       /* merge the hit lines of every match pattern; keep the first 1 + MORE */
       size_t lines[CF_RULES_MAX_MORE + 1], nlines = 0;

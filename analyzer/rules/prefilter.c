@@ -162,7 +162,10 @@ static size_t skip_escape_arg(const char *p, size_t i, size_t n, char e) {
 }
 
 void cf_literals_free(cf_literal *lits, size_t n) {
-  for (size_t i = 0; i < n; i++) free(lits[i].text);
+  for (size_t i = 0; i < n; i++) {
+    free(lits[i].text);
+    free(lits[i].skip);
+  }
   free(lits);
 }
 
@@ -184,7 +187,7 @@ void cf_prefilter_derive(const char *p, cf_literal **out, size_t *n_out) {
         ok = 0;
         break;
       }
-      cf_literal l = {cf_xstrndup(a->best, a->best_len), a->best_len, a->best_caseless};
+      cf_literal l = cf_literal_make(a->best, a->best_len, a->best_caseless);
       CF_PUSH(lits, nl, cap, l);
       a->best_len = 0;
       if (i >= n) break;
@@ -298,27 +301,54 @@ void cf_prefilter_derive(const char *p, cf_literal **out, size_t *n_out) {
   *n_out = nl;
 }
 
-static const char *ci_find(const char *hay, size_t len, const char *lit, size_t n) {
+/* Horspool over ASCII-folded bytes: a memchr on the first letter stops at
+ * every 'e' of the text, which made caseless literals slower than no
+ * prefilter at all. */
+static unsigned char fold(unsigned char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+static unsigned char *make_skip(const char *lit, size_t n) {
+  unsigned char *skip = cf_xmalloc(256);
+  size_t def = n < 255 ? n : 255;
+  memset(skip, (int)def, 256);
+  for (size_t i = 0; i + 1 < n; i++) {
+    size_t sh = n - 1 - i;
+    unsigned char c = (unsigned char)lit[i]; /* already lower-case */
+    skip[c] = (unsigned char)(sh < 255 ? sh : 255);
+    if (c >= 'a' && c <= 'z') skip[c - 32] = skip[c];
+  }
+  return skip;
+}
+
+static const char *ci_find(const cf_literal *lit, const char *hay, size_t len) {
+  size_t n = lit->len;
   if (n == 0) return hay;
   if (len < n) return NULL;
-  unsigned char lo = (unsigned char)lit[0], up = (unsigned char)toupper(lo);
-  const char *end = hay + len - n + 1;
-  const char *p = hay;
-  while (p < end) {
-    const char *a = memchr(p, lo, (size_t)(end - p));
-    const char *b = up != lo ? memchr(p, up, (size_t)(a ? a - p : end - p)) : NULL;
-    const char *c = b ? b : a;
-    if (!c) return NULL;
-    size_t k = 1;
-    while (k < n && tolower((unsigned char)c[k]) == (unsigned char)lit[k]) k++;
-    if (k == n) return c;
-    p = c + 1;
+  const unsigned char *h = (const unsigned char *)hay, *l = (const unsigned char *)lit->text;
+  const unsigned char *skip = lit->skip;
+  unsigned char last = l[n - 1];
+  for (size_t i = 0; i + n <= len;) {
+    unsigned char c = h[i + n - 1];
+    if (fold(c) == last) {
+      size_t k = 0;
+      while (k + 1 < n && fold(h[i + k]) == l[k]) k++;
+      if (k + 1 >= n) return hay + i;
+    }
+    i += skip[c];
   }
   return NULL;
 }
 
+cf_literal cf_literal_make(const char *text, size_t len, int caseless) {
+  cf_literal l = {cf_xstrndup(text, len), len, caseless, NULL};
+  if (caseless) {
+    for (size_t i = 0; i < len; i++) l.text[i] = (char)fold((unsigned char)l.text[i]);
+    l.skip = make_skip(l.text, len);
+  }
+  return l;
+}
+
 const char *cf_literal_find(const cf_literal *lit, const char *hay, size_t len) {
-  if (lit->caseless) return ci_find(hay, len, lit->text, lit->len);
+  if (lit->caseless) return ci_find(lit, hay, len);
   if (lit->len == 0) return hay;
   return memmem(hay, len, lit->text, lit->len);
 }
@@ -329,8 +359,16 @@ static int needs_per_line(const char *p) {
 }
 
 void cf_prefilter_prepare(cf_ruleset *rs) {
+  rs->gates = cf_xcalloc(rs->n_rules ? rs->n_rules : 1, sizeof *rs->gates);
+  rs->n_gates = cf_xcalloc(rs->n_rules ? rs->n_rules : 1, sizeof *rs->n_gates);
   for (size_t i = 0; i < rs->n_rules; i++) {
     cf_rule *r = &rs->rules[i];
+    if (r->n_literals) {
+      rs->gates[i] = cf_xcalloc(r->n_literals, sizeof *rs->gates[i]);
+      for (size_t k = 0; k < r->n_literals; k++)
+        rs->gates[i][k] = cf_literal_make(r->literals[k], strlen(r->literals[k]), 1);
+      rs->n_gates[i] = r->n_literals;
+    }
     for (size_t k = 0; k < r->n_patterns; k++) {
       struct cf_pattern_code *pc = r->patterns[k].code;
       pc->per_line = needs_per_line(r->patterns[k].text);

@@ -21,6 +21,7 @@ typedef struct cf_literal {
   char *text;   /* lower-cased when caseless */
   size_t len;
   int caseless; /* ASCII case-insensitive search */
+  unsigned char *skip; /* caseless: Horspool shift per folded byte (256) */
 } cf_literal;
 
 struct cf_pattern_code {
@@ -35,6 +36,8 @@ struct cf_ruleset {
   cf_rule *rules;
   size_t n_rules;
   uint32_t max_groups;            /* for sizing match data */
+  cf_literal **gates;             /* per rule: its explicit `literals`, */
+  size_t *n_gates;                /*   lower-cased, searched caselessly */
   char hash[17];
   struct cf_tierdef *tiers;       /* NULL when no tiers.yaml */
   struct cf_errorlines *errorlines; /* NULL when no errorlines.yaml */
@@ -60,7 +63,11 @@ void cf_literals_free(cf_literal *lits, size_t n);
 /* First occurrence of lit in hay[0..len), or NULL. */
 const char *cf_literal_find(const cf_literal *lit, const char *hay, size_t len);
 
-/* Build the derived literals and per_line flag of every pattern of rs. */
+/* A literal from text (caseless: lower-cased, with its skip table). */
+cf_literal cf_literal_make(const char *text, size_t len, int caseless);
+
+/* Build the derived literals and per_line flag of every pattern of rs, and
+ * the rules' gate literals. */
 void cf_prefilter_prepare(cf_ruleset *rs);
 
 #endif

@@ -103,8 +103,13 @@ static void free_rule(cf_rule *r) {
 
 void cf_ruleset_free(cf_ruleset *rs) {
   if (!rs) return;
-  for (size_t i = 0; i < rs->n_rules; i++) free_rule(&rs->rules[i]);
+  for (size_t i = 0; i < rs->n_rules; i++) {
+    free_rule(&rs->rules[i]);
+    if (rs->gates) cf_literals_free(rs->gates[i], rs->n_gates[i]);
+  }
   free(rs->rules);
+  free(rs->gates);
+  free(rs->n_gates);
   cf_tierdef_free(rs->tiers);
   cf_errorlines_free(rs->errorlines);
   free(rs);
