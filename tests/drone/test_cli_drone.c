@@ -277,6 +277,35 @@ static void test_show_json(void) {
   free(err);
 }
 
+/* A corrupt log is reported on its step (exit 0); log text cannot drive the
+ * terminal, and secrets in it are redacted. */
+static void test_show_bad_logs(void) {
+  char *out, *err;
+  const char *args[] = {"show", "--db", "corrupt.sqlite", "--repo", "acme/ci",
+                        "515", NULL};
+  CHECK_INT(run(args, &out, &err), 0);
+  CHECK_STR(err, "");
+  CHECK_CONTAINS(out, "  step 3 test: failure, exit 1, 2026-06-12T09:00:30Z .. "
+                      "2026-06-12T09:10:00Z (9m30s), log unreadable: byte 1: "
+                      "log element 0 has no string \"out\"\n");
+  CHECK_CONTAINS(out, "         1 | bell\\x07 here\n");
+  CHECK(!strstr(out, "\a"));
+  CHECK(!strstr(out, "hunter2"));
+  CHECK_CONTAINS(out, "         2 | export DB_PASSWORD=");
+  free(out);
+  free(err);
+  const char *json[] = {"show", "--db", "corrupt.sqlite", "--repo", "acme/ci",
+                        "515", "--format", "json", NULL};
+  CHECK_INT(run(json, &out, &err), 0);
+  cJSON *root = cJSON_Parse(out);
+  CHECK(root != NULL);
+  CHECK(!strstr(out, "hunter2"));
+  CHECK_CONTAINS(out, "\"state\":\t\"unreadable\"");
+  cJSON_Delete(root);
+  free(out);
+  free(err);
+}
+
 static void test_help(void) {
   const char *cmds[] = {"builds", "show"};
   for (int i = 0; i < 2; i++) {
@@ -406,6 +435,13 @@ static void setup(void) {
   free(fx_write(r515, "junit.xml", "<x/>\n", 5));
   free(runs);
   free(r515);
+  free(fx_make_db(dir, "corrupt.sqlite", "schema-2x.sql", 1,
+                  "UPDATE logs SET log_data = CAST('[{\"pos\":0}]' AS BLOB) "
+                  "WHERE log_id = 3;"
+                  "UPDATE logs SET log_data = CAST('[{\"pos\":0,\"out\":"
+                  "\"bell\\u0007 here\\n\",\"time\":0},{\"pos\":1,\"out\":"
+                  "\"export DB_PASSWORD=hunter2\\n\",\"time\":1}]' AS BLOB) "
+                  "WHERE log_id = 2;"));
   cf_err err = {{0}};
   struct stat sb;
   if (cf_read_file(db, 64 << 20, &orig, &orig_len, &err) || stat(db, &sb)) {
@@ -436,6 +472,7 @@ static void test_all(void) {
   test_builds_json();
   test_show_text();
   test_show_json();
+  test_show_bad_logs();
   test_help();
   test_bad_input();
   teardown();
