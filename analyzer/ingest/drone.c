@@ -155,8 +155,8 @@ static int table_exists(cf_drone *d, const char *name, int *exists,
                         cf_err *err) {
   sqlite3_stmt *st;
   if (prepare(d,
-              "SELECT 1 FROM sqlite_master WHERE type IN ('table','view') "
-              "AND name = ?1",
+              "SELECT 1 FROM sqlite_master WHERE type = 'table' "
+              "AND name = ?1", /* a view could compute forever */
               &st, err))
     return -1;
   sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -293,6 +293,19 @@ static int dump_auth(void *user, int action, const char *a, const char *b,
 }
 
 /* Advance the line count from *from to at (dump statements come in order). */
+/* Work budget for a dump: sqlite's progress handler counts virtual-machine
+ * steps, and a dump gets a number proportional to its size, so a recursive
+ * query in a hostile dump ends instead of hanging the tool. */
+#define DUMP_TICK 10000
+typedef struct dump_budget {
+  uint64_t ticks, max_ticks;
+} dump_budget;
+
+static int dump_progress(void *user) {
+  dump_budget *b = user;
+  return ++b->ticks > b->max_ticks; /* non-zero interrupts the statement */
+}
+
 static size_t line_of(const char *at, const char **from, size_t *line) {
   for (const char *p = *from; p < at; p++)
     if (*p == '\n') (*line)++;
@@ -318,6 +331,10 @@ static int run_dump(cf_drone *d, const char *text, size_t len, cf_err *err) {
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     }
     sqlite3_finalize(st);
+    if (rc == SQLITE_INTERRUPT)
+      return cf_err_set(err, "%s: line %zu: statement needs more work than a "
+                             "dump of this size may ask for", d->path,
+                        line_of(p, &counted, &line));
     if (rc != SQLITE_DONE)
       return cf_err_set(err, "%s: line %zu: %s", d->path,
                         line_of(p, &counted, &line),
@@ -353,9 +370,14 @@ int cf_drone_open_dump(const char *sql_path, cf_drone **out, cf_err *err) {
                       sql_path);
   }
   sqlite3_limit(d->db, SQLITE_LIMIT_ATTACHED, 0);
+  /* no value longer than twice the largest log we would read */
+  sqlite3_limit(d->db, SQLITE_LIMIT_LENGTH, (int)(2 * CF_STEPLOG_MAX_BLOB));
   sqlite3_set_authorizer(d->db, dump_auth, NULL);
+  dump_budget budget = {0, 1000 + (uint64_t)len / 8};
+  sqlite3_progress_handler(d->db, DUMP_TICK, dump_progress, &budget);
   int rc = run_dump(d, text, len, err);
   free(text);
+  sqlite3_progress_handler(d->db, 0, NULL, NULL);
   sqlite3_set_authorizer(d->db, NULL, NULL);
   if (!rc) {
     rollback(d); /* a dump that left a transaction open */

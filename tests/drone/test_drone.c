@@ -579,6 +579,32 @@ static void test_dump(void) {
   free(escape);
   cf_buf_free(&esc);
 
+  /* a dump cannot keep the tool busy forever */
+  const char *loop = "CREATE TABLE t (x);\n"
+                     "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 "
+                     "FROM c) INSERT INTO t SELECT x FROM c;\n";
+  p = fx_write(dir, "loop.sql", loop, strlen(loop));
+  cf_err_clear(&err);
+  CHECK_INT(cf_drone_open_dump(p, &d, &err), -1);
+  snprintf(want, sizeof want, "%s: line 2: statement needs more work than a "
+                              "dump of this size may ask for", p);
+  CHECK_STR(err.msg, want);
+  free(p);
+
+  /* a table named like Drone's but made a view is not accepted */
+  cf_buf v = {0};
+  cf_buf_printf(&v, "%s", schema);
+  cf_buf_puts(&v, "DROP TABLE repos; CREATE VIEW repos AS SELECT 1 AS repo_id, "
+                  "'a/b' AS repo_slug;\n");
+  p = fx_write(dir, "view.sql", v.data, v.len);
+  cf_err_clear(&err);
+  CHECK_INT(cf_drone_open_dump(p, &d, &err), -1);
+  snprintf(want, sizeof want, "%s: not a Drone database: table repos missing",
+           p);
+  CHECK_STR(err.msg, want);
+  free(p);
+  cf_buf_free(&v);
+
   /* a dump that is SQL but not Drone */
   p = fx_write(dir, "plain.sql", "CREATE TABLE t (a);\n", 20);
   cf_err_clear(&err);
