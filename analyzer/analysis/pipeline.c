@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ciforensics/drone.h"
@@ -513,6 +514,45 @@ static int read_build(run *r, int64_t repo_id, long number, cf_facts *f) {
   return 1;
 }
 
+/* ---- progress (stderr, only on a terminal, only past a second) ---- */
+
+typedef struct progress {
+  int on;
+  size_t total;
+  struct timespec t0, last;
+  int shown;
+} progress;
+
+static double since(const struct timespec *a, const struct timespec *b) {
+  return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void progress_start(progress *p, int on, size_t total) {
+  p->on = on && total > 0;
+  p->total = total;
+  clock_gettime(CLOCK_MONOTONIC, &p->t0);
+  p->last = p->t0;
+}
+
+static void progress_step(progress *p, size_t done) {
+  if (!p->on) return;
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  double elapsed = since(&p->t0, &now);
+  /* Quiet for short runs; then at most 4 updates a second. */
+  if (elapsed < 1.0 || (since(&p->last, &now) < 0.25 && done < p->total)) return;
+  p->last = now;
+  double rate = (double)done / elapsed;
+  double left = rate > 0 ? (double)(p->total - done) / rate : 0;
+  fprintf(stderr, "\rciforensics: %zu/%zu builds, %.0f builds/s, %.0f s left   ", done,
+          p->total, rate, left);
+  p->shown = 1;
+}
+
+static void progress_end(progress *p) {
+  if (p->shown) fputs("\r\033[K", stderr);
+}
+
 /* ---- context ---- */
 
 static cf_evkind kind_of(cf_event_kind k) {
@@ -675,14 +715,15 @@ int cf_analyze_run(const cf_analyze_opts *o, cf_analysis *out, cf_err *err) {
   if (o->from > 0) out->from = o->from;
   if (o->to != LONG_MAX && o->to > 0) out->to = o->to;
   size_t cap = 0;
+  progress pr = {0};
+  progress_start(&pr, o->progress, n);
   for (size_t i = 0; i < n; i++) {
     cf_facts f;
     if (read_build(&r, repo_id, numbers[i], &f)) CF_PUSH(out->builds, out->n_builds, cap, f);
     else cf_facts_free(&f);
-    if (o->progress)
-      fprintf(stderr, "\rciforensics: %zu/%zu builds", i + 1, n);
+    progress_step(&pr, i + 1);
   }
-  if (o->progress && n) fputc('\n', stderr);
+  progress_end(&pr);
   free(numbers);
   if (!out->as_of_given) out->as_of = latest_input_time(&r);
   copy_events(&r);

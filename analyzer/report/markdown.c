@@ -69,7 +69,15 @@ static void header(cf_buf *b, const cf_analysis *a) {
     cf_buf_puts(b, ", recipe ");
     put_safe(b, a->recipe, 0);
   }
-  if (a->target.kind) {
+  if (a->target.kind == 'p') {
+    /* the sha the target's newest run tested, for the reader's orientation */
+    const char *sha = NULL;
+    for (size_t i = 0; i < a->n_builds; i++)
+      if (!a->builds[i].excluded && a->builds[i].in_target && a->builds[i].tested.sha)
+        sha = a->builds[i].tested.sha;
+    cf_buf_printf(b, ", target PR #%ld", a->target.pr);
+    if (sha) cf_buf_printf(b, " (`%.8s`)", sha);
+  } else if (a->target.kind) {
     char *d = cf_target_describe(&a->target);
     cf_buf_puts(b, ", target ");
     put_safe(b, d, 0);
