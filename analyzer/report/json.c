@@ -8,15 +8,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ciforensics/logdecode.h"
 #include "ciforensics/redact.h"
 #include "ciforensics/report.h"
+
+/* Input text made fit for the report: redacted, and invalid UTF-8 replaced
+ * (cJSON would pass it through and the document would not be valid JSON).
+ * Caller frees. */
+static char *clean(const char *value) {
+  char *redacted = cf_redact(value, NULL);
+  cf_buf b = {0};
+  cf_steplog_safe_append(&b, redacted, strlen(redacted), 0);
+  free(redacted);
+  return cf_buf_steal(&b);
+}
 
 static void add_str(cJSON *o, const char *key, const char *value) {
   if (!value) {
     cJSON_AddNullToObject(o, key);
     return;
   }
-  char *safe = cf_redact(value, NULL);
+  char *safe = clean(value);
   cJSON_AddStringToObject(o, key, safe);
   free(safe);
 }
@@ -38,7 +50,7 @@ static void add_int_or_null(cJSON *o, const char *key, long v, int known) {
 static cJSON *str_array(char **v, size_t n) {
   cJSON *arr = cJSON_CreateArray();
   for (size_t i = 0; i < n; i++) {
-    char *safe = cf_redact(v[i], NULL);
+    char *safe = clean(v[i]);
     cJSON_AddItemToArray(arr, cJSON_CreateString(safe));
     free(safe);
   }

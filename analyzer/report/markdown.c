@@ -8,14 +8,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ciforensics/logdecode.h"
 #include "ciforensics/redact.h"
 #include "ciforensics/report.h"
+
+/* Input text made fit to print: redacted, invalid UTF-8 replaced and control
+ * bytes shown as \xNN, so log text cannot drive a terminal. Caller frees. */
+static char *clean(const char *s) {
+  char *redacted = cf_redact(s, NULL);
+  cf_buf b = {0};
+  cf_steplog_safe_append(&b, redacted, strlen(redacted), 1);
+  free(redacted);
+  return cf_buf_steal(&b);
+}
 
 /* Append text from the inputs: redacted, with characters that would break a
  * table cell or inline code neutralised. */
 static void put_safe(cf_buf *b, const char *s, int in_table) {
   if (!s) return;
-  char *safe = cf_redact(s, NULL);
+  char *safe = clean(s);
   for (const char *p = safe; *p; p++) {
     if (*p == '\n' || *p == '\r') cf_buf_putc(b, ' ');
     else if (in_table && *p == '|') cf_buf_puts(b, "\\|");
@@ -27,7 +38,7 @@ static void put_safe(cf_buf *b, const char *s, int in_table) {
 /* An excerpt as inline code; backticks inside are replaced so the span
  * cannot be closed early. Long lines are cut with an ellipsis. */
 static void put_code(cf_buf *b, const char *s, size_t max) {
-  char *safe = cf_redact(s ? s : "", NULL);
+  char *safe = clean(s ? s : "");
   size_t n = strlen(safe);
   cf_buf_puts(b, "`");
   /* whitespace runs are folded (task tables pad columns widely) */
@@ -60,9 +71,9 @@ static const char *short_time(cf_time t, char *buf) {
   return buf;
 }
 
-static void header(cf_buf *b, const cf_analysis *a) {
+static void header(cf_buf *b, const cf_analysis *a, int color) {
   char t[CF_TIME_BUFSZ];
-  cf_buf_puts(b, "## ciforensics — ");
+  cf_buf_printf(b, "%s## ciforensics — ", color ? "\033[1;4m" : "");
   put_safe(b, a->repo, 0);
   cf_buf_printf(b, " builds #%ld–#%ld", a->from, a->to);
   if (a->recipe) {
@@ -83,7 +94,7 @@ static void header(cf_buf *b, const cf_analysis *a) {
     put_safe(b, d, 0);
     free(d);
   }
-  cf_buf_printf(b, ", as of %s\n\n", utc(a->as_of, t));
+  cf_buf_printf(b, ", as of %s%s\n\n", utc(a->as_of, t), color ? "\033[0m" : "");
 }
 
 static void counts(cf_buf *b, const cf_analysis *a) {
@@ -189,7 +200,7 @@ static void table(cf_buf *b, const cf_analysis *a) {
 
 char *cf_report_markdown(const cf_analysis *a, const char *version, int color) {
   cf_buf b = {0};
-  header(&b, a);
+  header(&b, a, color);
   problems_banner(&b, a);
   if (a->verdict.present) {
     const char *id = "";

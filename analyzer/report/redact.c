@@ -73,6 +73,9 @@ typedef struct {
   int weak_group;  /* capture set when the key is a weak one (0: none) */
 } cf_rule;
 
+/* Every "not after a word character" lookbehind also refuses ']': the
+ * last byte of CF_REDACTED must not open a context that the redacted word
+ * had closed, or a second pass would find more than the first. */
 static const cf_rule rules[R_COUNT] = {
     [R_KV] =
         {/* group 1: strong key word, group 2: weak key word (a *_KEY or
@@ -81,28 +84,28 @@ static const cf_rule rules[R_COUNT] = {
           * which bounded PCRE2 group repeats cannot express cheaply) */
          "(?:((?<!from_)secret|password|passwd|token|apikey|api[_-]key"
          "|secret[_-]?key|private[_-]?key|access[_-]?key|mysql_pwd)"
-         "|((?<=[a-z0-9][_-])(?:key|pass)|(?<![a-z0-9])_?auth))"
+         "|((?<=[a-z0-9][_-])(?:key|pass)|(?<![a-z0-9\\]])_?auth))"
          "(?![a-z0-9_.-])"
          "(?:\\x5c?[\\x22\\x27])?[ \\t]{0,16}(?:=>|:=|=(?!=)|:(?!:|//))[ \\t]{0,16}",
          PCRE2_CASELESS, 0, 2},
-    [R_FLAG] = {"(?<![a-z0-9-])--(?:[a-z0-9]{1,32}-){0,4}"
+    [R_FLAG] = {"(?<![a-z0-9\\]-])--(?:[a-z0-9]{1,32}-){0,4}"
                 "(?:password|passwd|token|secret|api-?key|access-key|secret-key"
                 "|private-key)[ \\t]{1,16}" ARG,
                 PCRE2_CASELESS, 1, 0},
-    [R_DOCKER] = {"\\bdocker[ \\t]+login\\b[^\\r\\n]{0,256}?[ \\t](?-i:-p)"
+    [R_DOCKER] = {"(?<![a-z0-9_\\]])docker[ \\t]+login\\b[^\\r\\n]{0,256}?[ \\t](?-i:-p)"
                   "[ \\t=]{0,16}" ARG,
                   PCRE2_CASELESS, 1, 0},
-    [R_MYSQL] = {"\\b(?:mysql|mysqladmin|mysqldump|mysqlcheck|mysqlimport"
+    [R_MYSQL] = {"(?<![a-z0-9_\\]])(?:mysql|mysqladmin|mysqldump|mysqlcheck|mysqlimport"
                  "|mysqlshow|mysqlsh|mariadb|mariadb-admin|mariadb-dump)\\b"
                  "[^\\r\\n]{0,256}?[ \\t](?-i:-p)"
                  "(?|\\x22([^\\x22\\r\\n]{1,8192}+)\\x22"
                  "|\\x27([^\\x27\\r\\n]{1,8192}+)\\x27"
                  "|([^\\s\\x00-\\x1f\\x7f\\x22\\x27\\x60;&|]{1,8192}+))",
                  PCRE2_CASELESS, 1, 0},
-    [R_NETRC] = {"\\blogin\\s{1,8}[^\\s\\x00-\\x1f\\x7f]{1,256}+\\s{1,8}password\\s{1,8}"
+    [R_NETRC] = {"(?<![a-z0-9_\\]])login\\s{1,8}[^\\s\\x00-\\x1f\\x7f]{1,256}+\\s{1,8}password\\s{1,8}"
                  "([^\\s\\x00-\\x1f\\x7f]{1,8192}+)",
                  PCRE2_CASELESS, 1, 0},
-    [R_HEADER] = {"(?<![a-z0-9-])(?:proxy-)?authorization(?:\\x5c?[\\x22\\x27])?"
+    [R_HEADER] = {"(?<![a-z0-9\\]-])(?:proxy-)?authorization(?:\\x5c?[\\x22\\x27])?"
                   "[ \\t]{0,16}[:=][ \\t]{0,16}(?:\\x5c?[\\x22\\x27])?"
                   "(?:(?:bearer|basic|token|digest|negotiate|ntlm|bot|apikey"
                   "|aws4-hmac-sha256|hmac)[ \\t]{1,16})?"
@@ -110,7 +113,7 @@ static const cf_rule rules[R_COUNT] = {
                   PCRE2_CASELESS, 1, 0},
     [R_COOKIE] = {/* not after a word and a space: "Array cookie: ac" in an
                    * ASan report is no header */
-                  "(?<![a-z0-9-])(?<![a-z0-9-][ \\t])(?:set-)?cookie(?:\\x5c?[\\x22\\x27])?"
+                  "(?<![a-z0-9\\]-])(?<![a-z0-9\\]-][ \\t])(?:set-)?cookie(?:\\x5c?[\\x22\\x27])?"
                   "[ \\t]{0,16}:[ \\t]{0,16}(?:\\x5c?[\\x22\\x27])?"
                   "([^\\x00-\\x08\\x0a-\\x1f\\x7f\\x22\\x27\\x5c]{1,8192}+)",
                   PCRE2_CASELESS, 1, 0},
@@ -119,14 +122,14 @@ static const cf_rule rules[R_COUNT] = {
                  PCRE2_CASELESS, 2, 1},
     [R_URL] = {/* group 1: user, group 2: password (greedy, so an '@' in an
                 * unencoded password still ends at the last '@') */
-               "(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,15}://"
+               "(?<![a-z0-9\\]+.-])[a-z][a-z0-9+.-]{0,15}://"
                "([^\\s\\x00-\\x1f\\x7f/?#@:\\x22\\x27\\x60<>]{0,256}+)"
                "(?::([^\\s\\x00-\\x1f\\x7f/?#\\x22\\x27\\x60<>]{0,1024}))?@(?=[a-z0-9\\[])",
                PCRE2_CASELESS, 0, 0},
-    [R_JWT] = {"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,4096}+\\.[A-Za-z0-9_-]{8,4096}+"
+    [R_JWT] = {"(?<![A-Za-z0-9_\\]-])eyJ[A-Za-z0-9_-]{8,4096}+\\.[A-Za-z0-9_-]{8,4096}+"
                "\\.[A-Za-z0-9_-]{0,2048}+",
                0, 0, 0},
-    [R_SHAPE] = {"(?<![A-Za-z0-9_-])(?:gh[pousr]_[A-Za-z0-9]{36,1024}+"
+    [R_SHAPE] = {"(?<![A-Za-z0-9_\\]-])(?:gh[pousr]_[A-Za-z0-9]{36,1024}+"
                  "|github_pat_[A-Za-z0-9_]{22,1024}+"
                  "|glpat-[A-Za-z0-9_-]{20,1024}+"
                  "|xox[abposr]-[A-Za-z0-9-]{10,1024}+"
@@ -407,7 +410,7 @@ static int looks_like_token(const char *v, size_t n) {
  * key-looking word there (https://x-access-token:...@) is the URL rule's
  * business, and the key rule must not swallow the host. */
 static int in_url_userinfo(const char *t, size_t k) {
-  static const char ok[] = "._~%!$'()*+,;=-";
+  static const char ok[] = "._~%!$'()*+,;=-[]"; /* [] for CF_REDACTED */
   size_t i = k, steps = 0;
   while (i > 0 && steps < 256) {
     unsigned char c = (unsigned char)t[i - 1];
