@@ -86,7 +86,7 @@ static void markdown_is_safe(void) {
   CHECK_STR(again, m);
   free(again);
   char *color = cf_report_markdown(&a, "1.2.3", 1);
-  CHECK(strstr(color, "\033[1m") != NULL); /* colour only when asked */
+  CHECK(strstr(color, "\033[") != NULL); /* colour only when asked */
   free(color);
   free(m);
   cf_analysis_free(&a);
