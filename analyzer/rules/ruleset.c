@@ -148,12 +148,12 @@ static int get_text(pctx *c, const cf_yaml_node *v, const char *key, char **out)
   return 0;
 }
 
-/* A list of non-empty scalars; a lone scalar is accepted where allow_one. */
-static int get_list(pctx *c, const cf_yaml_node *v, const char *key, int allow_one,
+/* A list of non-empty scalars; a lone scalar is accepted where one (room
+ * for one item) is given. *items points into the tree or at one. */
+static int get_list(pctx *c, const cf_yaml_node *v, const char *key, const cf_yaml_node **one,
                     const cf_yaml_node ***items, size_t *n) {
-  static const cf_yaml_node *one[1];
   char m[100];
-  if (v->kind == CF_YAML_SCALAR && allow_one && !cf_yaml_is_null(v)) {
+  if (v->kind == CF_YAML_SCALAR && one && !cf_yaml_is_null(v)) {
     one[0] = v;
     *items = one;
     *n = 1;
@@ -182,7 +182,7 @@ static int get_list(pctx *c, const cf_yaml_node *v, const char *key, int allow_o
 static int get_strv(pctx *c, const cf_yaml_node *v, const char *key, char ***out, size_t *n) {
   const cf_yaml_node **items;
   size_t k;
-  if (get_list(c, v, key, 0, &items, &k)) return -1;
+  if (get_list(c, v, key, NULL, &items, &k)) return -1;
   *out = cf_xcalloc(k ? k : 1, sizeof **out);
   for (size_t i = 0; i < k; i++) (*out)[i] = cf_xstrdup(items[i]->value);
   *n = k;
@@ -192,9 +192,9 @@ static int get_strv(pctx *c, const cf_yaml_node *v, const char *key, char ***out
 static int add_patterns(pctx *c, cf_rule *r, const cf_yaml_node *v, cf_pattern_kind kind,
                         uint32_t *max_groups) {
   const char *key = cf_pattern_kind_name(kind);
-  const cf_yaml_node **items;
+  const cf_yaml_node **items, *one[1];
   size_t k;
-  if (get_list(c, v, key, kind == CF_PAT_MATCH, &items, &k)) return -1;
+  if (get_list(c, v, key, kind == CF_PAT_MATCH ? one : NULL, &items, &k)) return -1;
   if (k == 0) {
     char m[80];
     snprintf(m, sizeof m, "'%s' is empty", key);
@@ -243,7 +243,7 @@ static int add_examples(pctx *c, cf_rule *r, const cf_yaml_node *v) {
     }
     const cf_yaml_node **items;
     size_t n;
-    if (get_list(c, v->items[i], k, 0, &items, &n)) return -1;
+    if (get_list(c, v->items[i], k, NULL, &items, &n)) return -1;
     for (size_t e = 0; e < n; e++) {
       if (r->n_examples >= 2 * CF_RULES_MAX_LIST)
         return bad(c, items[e]->line, "too many examples", NULL);
