@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -326,6 +327,49 @@ static void keep_errlines(run *r, cf_facts *f, const cf_step *s, const cf_steplo
   if (n && !f->fingerprint) f->fingerprint = cf_xstrdup(f->errlines[0].fingerprint);
 }
 
+/* Does a word of line look like a failure verdict ("fail", "failed",
+ * "error", "FAILED")? For a harness's tier end banner. */
+static int says_failed(const char *text, size_t len) {
+  static const char *words[] = {"fail", "failed", "failure", "error", "errored"};
+  for (size_t i = 0; i < len; i++) {
+    if (i && ((text[i - 1] | 32) >= 'a' && (text[i - 1] | 32) <= 'z')) continue;
+    for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
+      size_t n = strlen(words[w]);
+      if (i + n <= len && !strncasecmp(text + i, words[w], n) &&
+          (i + n == len || !(((text[i + n] | 32) >= 'a') && ((text[i + n] | 32) <= 'z'))))
+        return 1;
+    }
+  }
+  return 0;
+}
+
+/* Without results.json or JUnit, which tier failed: the first whose end
+ * banner says it failed, else the tier of the step's first rule hit, else
+ * of its first error-looking line, else the last tier the harness began
+ * (a harness may go on to lint after a failure, so that is the last
+ * resort). */
+static const char *failing_tier_from_log(run *r, const cf_steplog *log,
+                                         const cf_tier_span *spans, size_t n_spans,
+                                         const cf_step_matches *sm) {
+  for (size_t i = 0; i < n_spans; i++) {
+    size_t last = spans[i].last_line;
+    if (!last || last > log->n_lines || last == spans[i].first_line) continue;
+    const cf_log_line *l = &log->lines[last - 1];
+    if (says_failed(log->plain + l->off, l->len)) return spans[i].name;
+  }
+  if (sm->n_hits) {
+    const char *t = tier_at(spans, n_spans, (long)sm->hits[0].line + 1);
+    if (t) return t;
+  }
+  const cf_errorlines *el = cf_ruleset_errorlines(r->rules);
+  size_t first;
+  if (el && log->n_lines && cf_errorlines_pick(el, log, 0, log->n_lines - 1, 1, &first) == 1) {
+    const char *t = tier_at(spans, n_spans, (long)first + 1);
+    if (t) return t;
+  }
+  return spans[n_spans - 1].name;
+}
+
 /* Decode, segment and match one step; everything is dropped on return. */
 static void match_step(run *r, cf_facts *f, const cf_step *s, int failing_step) {
   char *blob = NULL;
@@ -365,9 +409,11 @@ static void match_step(run *r, cf_facts *f, const cf_step *s, int failing_step) 
   cf_matcher_run(r->matcher, s->name, &log, spans, n_spans, &sm);
   keep_hits(r, f, s, &log, &sm, spans, n_spans);
   if (failing_step) {
-    /* The failing tier: from the artifacts, else the last tier the harness
-     * began (it stops at the tier that failed). */
-    if (!f->failed_tier && n_spans) f->failed_tier = cf_xstrdup(spans[n_spans - 1].name);
+    if (!f->failed_tier && n_spans) {
+      const char *t = failing_tier_from_log(r, &log, spans, n_spans, &sm);
+      f->failed_tier = cf_xstrdup(t);
+      note(f, "failing tier %s inferred from the log (no results.json or JUnit says)", t);
+    }
     for (size_t i = 0; f->failed_tier && i < n_spans; i++)
       if (!strcmp(spans[i].name, f->failed_tier)) f->tier_failed_at = spans[i].end;
     keep_errlines(r, f, s, &log, spans, n_spans);
