@@ -594,7 +594,9 @@ static int nearest(const cf_load_series *s, cf_time t, cf_time *dist,
 
 int cf_load_at(const cf_load *l, const char *machine, cf_time t,
                cf_time tolerance, double *value) {
-  if (t == CF_TIME_NONE) return 1;
+  /* sample times are within +-9e15 (cf_time_parse); a query far outside
+   * that (or CF_TIME_NONE) has no sample and must not overflow t - s.t */
+  if (t < -(cf_time)1e17 || t > (cf_time)1e17 || tolerance < 0) return 1;
   cf_time d_own = 0, d_all = 0;
   double v_own = 0, v_all = 0;
   int own = machine ? !nearest(series_of(l, machine), t, &d_own, &v_own) : 0;

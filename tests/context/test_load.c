@@ -4,6 +4,7 @@
  * lookup within a tolerance, and the median over a range.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,6 +62,8 @@ static void check_ghost_samples(const cf_load *l, double median) {
   CHECK_INT(cf_load_at(l, "ci-2", T_("2026-06-13T03:00:30Z"), 60, &v), 0);
   CHECK(v == 2.0);
   CHECK_INT(cf_load_at(l, "ci-1", CF_TIME_NONE, 60, &v), 1);
+  CHECK_INT(cf_load_at(l, "ci-1", INT64_MAX, INT64_MAX, &v), 1);
+  CHECK_INT(cf_load_at(l, "ci-1", T_("2026-06-13T03:00Z"), -1, &v), 1);
   double med = 0;
   CHECK_INT(cf_load_median(l, "ci-1", T_("2026-06-13T02:00Z"),
                            T_("2026-06-13T03:30Z"), &med), 0);
