@@ -76,6 +76,7 @@ void cf_facts_free(cf_facts *f) {
   free(f->ref);
   free(f->sha);
   free(f->machine);
+  free(f->drone_error);
   free_strv(f->param_keys, f->n_params);
   free_strv(f->param_values, f->n_params);
   free(f->tested.recipe);

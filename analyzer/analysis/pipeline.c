@@ -423,6 +423,32 @@ static void match_step(run *r, cf_facts *f, const cf_step *s, int failing_step) 
   cf_steplog_free(&log);
 }
 
+static void match_drone_error(run *r, cf_facts *f, const cf_step *fs, const char *text) {
+  cf_steplog log;
+  cf_rules_textlog(text, strlen(text), &log);
+  cf_step_matches sm;
+  cf_matcher_run(r->matcher, fs ? fs->name : NULL, &log, NULL, 0, &sm);
+  for (size_t i = 0; i < sm.n_hits && f->n_hits < MAX_HITS_PER_BUILD; i++) {
+    const cf_rule *rule = cf_ruleset_rule(r->rules, sm.hits[i].rule);
+    cf_hitfact h;
+    memset(&h, 0, sizeof h);
+    h.rule = cf_xstrdup(rule->id);
+    h.title = cf_xstrdup(rule->title);
+    h.cls = class_of(rule->cls);
+    h.step = cf_xstrdup(fs ? fs->name : "(build)");
+    h.line = h.first_line = 0; /* Drone's error field, not a log line */
+    h.time = h.first_time = fs ? fs->stopped : f->finished;
+    h.excerpt = cf_xstrndup(text, strlen(text) > EXCERPT_MAX ? EXCERPT_MAX : strlen(text));
+    h.n_support = (int)sm.hits[i].n_support;
+    for (size_t v = 0; v < rule->n_rivals; v++)
+      push_str(&h.rivals, &h.n_rivals, rule->rivals[v]);
+    size_t cap = f->n_hits;
+    CF_PUSH(f->hits, f->n_hits, cap, h);
+  }
+  cf_step_matches_free(&sm);
+  cf_rules_textlog_free(&log);
+}
+
 /* ---- load ---- */
 
 static void measure_load(run *r, cf_facts *f, cf_time t) {
@@ -548,6 +574,14 @@ static int read_build(run *r, int64_t repo_id, long number, cf_facts *f) {
         const cf_step *st = &b.stages[s].steps[k];
         if (st->has_log_row) match_step(r, f, st, st == fs);
       }
+    /* Drone's own message for the failure (a config error, or a step the
+     * runner could not run: image pull, engine failure) is evidence too:
+     * it is matched as a one-line step of its own, anchored at line 0. */
+    const char *derr = b.error && b.error[0] ? b.error : fs && fs->error[0] ? fs->error : NULL;
+    if (derr) {
+      f->drone_error = cf_xstrdup(derr);
+      match_drone_error(r, f, fs, derr);
+    }
     cf_facts_locate_failure(f);
     measure_load(r, f, f->failing_moment);
   } else if (!strcmp(f->status, "success")) {

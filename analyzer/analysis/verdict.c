@@ -430,9 +430,8 @@ static void decide_failure(cf_analysis *a, cf_facts *f) {
                f->failed_tier ? ", tier " : "",
                f->failed_tier ? f->failed_tier : "");
   else
-    add_reason(f, "no failed step recorded%s%s",
-               f->n_errlines ? "" : "; Drone error: ",
-               f->n_errlines ? "" : (f->status ? f->status : ""));
+    add_reason(f, "no failed step recorded");
+  if (f->drone_error) add_reason(f, "Drone says: %s", f->drone_error);
   for (size_t i = 0; i < f->n_errlines; i++)
     add_reason(f, "error line %s:%ld: %s", f->errlines[i].step,
                f->errlines[i].line, f->errlines[i].text);

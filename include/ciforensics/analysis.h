@@ -108,6 +108,8 @@ typedef struct cf_facts {
   char *event, *ref, *sha;
   cf_time created, started, finished;
   char *machine;
+  char *drone_error;     /* build_error, else the failed step's step_error;
+                            NULL when Drone recorded none */
   char **param_keys, **param_values;
   size_t n_params;
   cf_tested tested;      /* strings owned here */
