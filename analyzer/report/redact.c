@@ -9,13 +9,14 @@
  * value; a small C filter then drops obvious non-secrets (Drone's ******
  * masks, "[REDACTED]" itself, $VARIABLE references, true/false, tiny
  * numbers, commit-sha-like hex after a weak key name). PEM private key
- * blocks are found with plain memmem. Every rule scans the whole text on its
+ * blocks are found with a plain byte search. Every rule scans the whole text on its
  * own, in overlapping windows so no single PCRE2 call sees more than
  * CF_WINDOW bytes; the secret spans they report are sorted, merged and
  * replaced in one final copy. The number of merged spans is the count.
  *
  * Safety: every repeat in a pattern is bounded (a match is at most
- * CF_MAX_MATCH bytes long), a match limit bounds the work of each call, and
+ * CF_MAX_MATCH bytes long; key values are read in C, each byte once), a
+ * match limit bounds the work of each call, and
  * a call that fails anyway (limit hit) makes its whole window redacted, so
  * hostile input can neither hang the tool nor smuggle a secret out.
  * docs/redaction.md is the user-facing list of what is and is not redacted.
@@ -55,7 +56,7 @@ enum {
   R_JWT,    /* eyJ... three base64url parts */
   R_SHAPE,  /* well-known token prefixes */
   R_COUNT,
-  R_PEM = R_COUNT /* not a regex: found with memmem */
+  R_PEM = R_COUNT /* not a regex: found by find_pem */
 };
 
 /* PCRE2 text fragments. \x22 is ", \x27 is ', \x5c is \, \x60 is `;
@@ -64,7 +65,7 @@ enum {
 /* A command-line argument: quoted, or a word not starting with '-'. */
 #define ARG                                                                 \
   "(?|\\x22([^\\x22\\r\\n]{1,8192}+)\\x22|\\x27([^\\x27\\r\\n]{1,8192}+)\\x27" \
-  "|([^\\s\\x00-\\x1f\\x7f\\x22\\x27\\x60;&|\\-][^\\s\\x00-\\x1f\\x7f\\x22\\x27\\x60;&|]{0,8191}+))"
+  "|([^\\s\\x00-\\x1f\\x7f\\x5c\\x22\\x27\\x60;&|\\-][^\\s\\x00-\\x1f\\x7f\\x5c\\x22\\x27\\x60;&|]{0,8191}+))"
 
 typedef struct {
   const char *pattern;
@@ -75,7 +76,9 @@ typedef struct {
 
 /* Every "not after a word character" lookbehind also refuses ']': the
  * last byte of CF_REDACTED must not open a context that the redacted word
- * had closed, or a second pass would find more than the first. */
+ * had closed, or a second pass would find more than the first. For the
+ * same reason no unquoted value eats a control byte or a backslash (the
+ * start of an escaped quote that parse_value stops at). */
 static const cf_rule rules[R_COUNT] = {
     [R_KV] =
         {/* group 1: strong key word, group 2: weak key word (a *_KEY or
@@ -100,10 +103,10 @@ static const cf_rule rules[R_COUNT] = {
                  "[^\\r\\n]{0,256}?[ \\t](?-i:-p)"
                  "(?|\\x22([^\\x22\\r\\n]{1,8192}+)\\x22"
                  "|\\x27([^\\x27\\r\\n]{1,8192}+)\\x27"
-                 "|([^\\s\\x00-\\x1f\\x7f\\x22\\x27\\x60;&|]{1,8192}+))",
+                 "|([^\\s\\x00-\\x1f\\x7f\\x5c\\x22\\x27\\x60;&|]{1,8192}+))",
                  PCRE2_CASELESS, 1, 0},
-    [R_NETRC] = {"(?<![a-z0-9_\\]])login\\s{1,8}[^\\s\\x00-\\x1f\\x7f]{1,256}+\\s{1,8}password\\s{1,8}"
-                 "([^\\s\\x00-\\x1f\\x7f]{1,8192}+)",
+    [R_NETRC] = {"(?<![a-z0-9_\\]])login\\s{1,8}[^\\s\\x00-\\x1f\\x7f\\x5c]{1,256}+\\s{1,8}password\\s{1,8}"
+                 "([^\\s\\x00-\\x1f\\x7f\\x5c]{1,8192}+)",
                  PCRE2_CASELESS, 1, 0},
     [R_HEADER] = {"(?<![a-z0-9\\]-])(?:proxy-)?authorization(?:\\x5c?[\\x22\\x27])?"
                   "[ \\t]{0,16}[:=][ \\t]{0,16}(?:\\x5c?[\\x22\\x27])?"
@@ -118,13 +121,13 @@ static const cf_rule rules[R_COUNT] = {
                   "([^\\x00-\\x08\\x0a-\\x1f\\x7f\\x22\\x27\\x5c]{1,8192}+)",
                   PCRE2_CASELESS, 1, 0},
     [R_QUERY] = {"(?<=[?&])(?:(key)|sig|signature|x-amz-signature"
-                 "|x-goog-signature)=([^\\s\\x00-\\x1f\\x7f&#\\x22\\x27\\x60<>]{1,8192}+)",
+                 "|x-goog-signature)=([^\\s\\x00-\\x1f\\x7f\\x5c&#\\x22\\x27\\x60<>]{1,8192}+)",
                  PCRE2_CASELESS, 2, 1},
     [R_URL] = {/* group 1: user, group 2: password (greedy, so an '@' in an
                 * unencoded password still ends at the last '@') */
                "(?<![a-z0-9\\]+.-])[a-z][a-z0-9+.-]{0,15}://"
-               "([^\\s\\x00-\\x1f\\x7f/?#@:\\x22\\x27\\x60<>]{0,256}+)"
-               "(?::([^\\s\\x00-\\x1f\\x7f/?#\\x22\\x27\\x60<>]{0,1024}))?@(?=[a-z0-9\\[])",
+               "([^\\s\\x00-\\x1f\\x7f\\x5c/?#@:\\x22\\x27\\x60<>]{0,256}+)"
+               "(?::([^\\s\\x00-\\x1f\\x7f\\x5c/?#\\x22\\x27\\x60<>]{0,1024}))?@(?=[a-z0-9\\[])",
                PCRE2_CASELESS, 0, 0},
     [R_JWT] = {"(?<![A-Za-z0-9_\\]-])eyJ[A-Za-z0-9_-]{8,4096}+\\.[A-Za-z0-9_-]{8,4096}+"
                "\\.[A-Za-z0-9_-]{0,2048}+",
