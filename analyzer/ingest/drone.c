@@ -34,6 +34,7 @@
 struct cf_drone {
   sqlite3 *db;
   char *path;
+  size_t blobs_read; /* log blobs read so far (the cache test counts them) */
 };
 
 /* The tables and the columns this module reads. Optional columns (2.x
@@ -877,6 +878,8 @@ void cf_drone_build_json(const cf_build *b, cJSON *obj) {
 
 /* ---- logs and load ---- */
 
+size_t cf_drone_blobs_read(const cf_drone *d) { return d ? d->blobs_read : 0; }
+
 int cf_drone_read_log(cf_drone *d, int64_t step_id, char **blob, size_t *len,
                       int *found, cf_err *err) {
   *blob = NULL;
@@ -918,6 +921,7 @@ int cf_drone_read_log(cf_drone *d, int64_t step_id, char **blob, size_t *len,
         } else {
           (*blob)[n] = '\0';
           *len = n;
+          d->blobs_read++;
         }
       }
       sqlite3_blob_close(bl);

@@ -81,6 +81,10 @@ void cf_build_free(cf_build *b);
 int cf_drone_read_log(cf_drone *db, int64_t step_id, char **blob, size_t *len,
                       int *found, cf_err *err);
 
+/* How many log blobs this handle has read (0 for NULL): lets tests prove
+ * that a cached build's logs were not read again. */
+size_t cf_drone_blobs_read(const cf_drone *db);
+
 /* Number of stages of other builds (any repository; orphans excluded) on
  * `machine` running at time t: started <= t < stopped, or started <= t and
  * still running (stopped 0). The derived host load of DESIGN.md "Inputs". */
