@@ -7,8 +7,9 @@
  *  - the file is untrusted: before anything is read from it we check the
  *    sqlite magic, our application id, the format version, the exact schema
  *    (compared with one built in memory) and PRAGMA quick_check, with
- *    triggers, views and untrusted schema code disabled; anything else is
- *    deleted and rebuilt, never served;
+ *    triggers, views and untrusted schema code disabled; a damaged or old
+ *    cache is deleted and rebuilt, never served, while another program's
+ *    sqlite database is refused and left alone;
  *  - every key part is compared in C after the primary-key lookup, so a
  *    stale row is a miss however it got there;
  *  - WAL with synchronous=NORMAL and one statement (one transaction) per
@@ -54,8 +55,8 @@ static const char SCHEMA[] =
     "  finished INTEGER NOT NULL,\n"
     "  artifacts_sig TEXT NOT NULL,\n"
     "  doc BLOB NOT NULL,\n"
-    "  PRIMARY KEY (identity, rules_hash, version, repo, build_id)\n"
-    ") WITHOUT ROWID";
+    "  UNIQUE (identity, rules_hash, version, repo, build_id)\n"
+    ")";
 
 struct cf_cache {
   sqlite3 *db;
@@ -222,6 +223,7 @@ typedef struct dec {
 typedef struct ob {
   dec *d;
   const cJSON *o;
+  const cJSON *next; /* members come in the order we write them: try it first */
   char pfx[64];
   int used;
 } ob;
@@ -238,6 +240,7 @@ static int ob_begin(ob *b, dec *d, const cJSON *o, const char *fmt, size_t i) {
   b->d = d;
   b->o = o;
   b->used = 0;
+  b->next = o ? o->child : NULL;
   snprintf(b->pfx, sizeof b->pfx, fmt, i);
   if (!cJSON_IsObject(o)) {
     bad(d, b->pfx, NULL, "not an object");
@@ -248,9 +251,15 @@ static int ob_begin(ob *b, dec *d, const cJSON *o, const char *fmt, size_t i) {
 
 static const cJSON *ob_get(ob *b, const char *key) {
   if (b->d->bad) return NULL;
-  const cJSON *j = cJSON_GetObjectItemCaseSensitive(b->o, key);
-  if (!j) bad(b->d, b->pfx, key, "missing");
-  else b->used++;
+  const cJSON *j = b->next;
+  if (!j || !j->string || strcmp(j->string, key))
+    j = cJSON_GetObjectItemCaseSensitive(b->o, key);
+  if (!j) {
+    bad(b->d, b->pfx, key, "missing");
+    return NULL;
+  }
+  b->used++;
+  b->next = j->next;
   return j;
 }
 
@@ -749,10 +758,13 @@ static int open_checked(const char *path, sqlite3 **dbp, int *created, char **wh
     *created = 1; /* new or empty file */
     return OPEN_OK;
   }
-  if (app != APP_ID) {
-    *why = fmt("not a ciforensics cache (another application's database)");
-    return OPEN_REBUILD;
-  }
+  /* Another program's database (a Drone database given as --cache by
+   * mistake, say) is refused, not deleted: rebuilding is for our own files. */
+  if (app != APP_ID)
+    return cf_err_set(err,
+                      "%s: cache: a sqlite database of another application; not overwritten"
+                      " (remove it or choose another cache path)",
+                      path);
   if (ver != CF_CACHE_FORMAT) {
     *why = fmt("cache format %lld, this version uses %d", ver, CF_CACHE_FORMAT);
     return OPEN_REBUILD;
@@ -820,6 +832,7 @@ static int setup(cf_cache *c, int created, cf_err *err) {
    * do WAL sqlite keeps its rollback journal, which is just as safe */
   if (exec(c, "PRAGMA journal_mode=WAL", err)) return -1;
   if (exec(c, "PRAGMA synchronous=NORMAL", err)) return -1;
+  if (exec(c, "PRAGMA mmap_size=268435456", err)) return -1;
   if (exec(c, "BEGIN IMMEDIATE", err)) return -1;
   if (created) {
     char *sql = fmt("%s;\nPRAGMA application_id=%d;\nPRAGMA user_version=%d;", SCHEMA,

@@ -6,7 +6,7 @@
  * only when every part of its key matches exactly (database identity, rules
  * hash, tool version, repo, build id, variant, build updated/finished time,
  * artifacts signature); the parts are stored as columns and compared, never
- * through a hash alone. A file that is not our cache (not sqlite, another
+ * through a hash alone. A damaged or outdated cache (not sqlite, another
  * layout or format version, failing quick_check) is reported and rebuilt
  * from empty, never trusted.
  *
@@ -37,12 +37,16 @@ typedef struct cf_cache cf_cache;
  * rules_hash the rule set, version the tool's version; none may be NULL.
  * Entries made under another identity, rules hash or version are deleted
  * here (one configuration per file; see docs/cache.md).
- * A file that is not a sqlite database, holds another layout or format
- * version, or fails PRAGMA quick_check is deleted and recreated empty, and
- * *warning receives a heap string saying so (caller frees; NULL when all
- * was well). An empty (0-byte) file is simply initialised.
+ * A file that is not a sqlite database, or is our cache with another
+ * layout or format version, or fails PRAGMA quick_check, is deleted (with
+ * any -wal/-shm/-journal beside it) and recreated empty, and *warning
+ * receives a heap string saying so ("PATH: cache ignored and rebuilt:
+ * WHY"; caller frees; NULL when all was well). An empty (0-byte) file is
+ * simply initialised. A sqlite database of another application (e.g. a
+ * Drone database passed by mistake) is refused and left untouched.
  * Returns 0 with *out set (close with cf_cache_close), or -1 when the file
- * cannot be created or written (err names the path; *out is NULL). */
+ * is another application's database or cannot be created or written (err
+ * names the path; *out and *warning are NULL). */
 int cf_cache_open(const char *path, const char *identity, const char *rules_hash,
                   const char *version, cf_cache **out, char **warning,
                   cf_err *err);

@@ -177,7 +177,7 @@ static void check_same(const cf_facts *a, const cf_facts *b) {
   CHECK(same_str(a->tested.recipe, b->tested.recipe));
   CHECK(same_str(a->tested.sha, b->tested.sha));
   CHECK_INT(a->tested.pr, b->tested.pr);
-  CHECK(a->tested.source == b->tested.source); /* the same static string */
+  CHECK(same_str(a->tested.source, b->tested.source));
   CHECK_INT(a->has_results, b->has_results);
   CHECK_INT(a->level, b->level);
   CHECK_INT(a->clean_teardown, b->clean_teardown);
@@ -342,6 +342,14 @@ static void test_round_trip_sqlite(void) {
   cf_facts_free(&g);
   cf_cache_close(c);
   cf_facts_free(&f);
+  /* closed cleanly, nothing but the cache file is left behind */
+  char side[600];
+  snprintf(side, sizeof side, "%s-wal", path);
+  CHECK(!cf_file_exists(side));
+  snprintf(side, sizeof side, "%s-shm", path);
+  CHECK(!cf_file_exists(side));
+  snprintf(side, sizeof side, "%s-journal", path);
+  CHECK(!cf_file_exists(side));
   remove_cache(path);
   free(path);
 }
@@ -501,13 +509,30 @@ static void test_corrupt_files(void) {
   cf_cache_close(c);
   remove_cache(path);
 
-  /* another program's database (a Drone-like table layout) */
+  /* another program's database (a Drone one given by mistake) is refused
+   * and left as it was */
   exec_sql(path, "CREATE TABLE builds (build_id INTEGER PRIMARY KEY, build_status TEXT);"
                  "INSERT INTO builds VALUES (1, 'success');");
-  snprintf(want, sizeof want,
-           "%s: cache ignored and rebuilt: not a ciforensics cache (another application's database)",
-           path);
-  check_rebuilt(path, want);
+  for (int i = 0; i < 2; i++) {
+    cf_err err = {{0}};
+    c = (cf_cache *)1;
+    w = (char *)1;
+    CHECK_INT(cf_cache_open(path, "db-1", "rules-1", "0.1.0", &c, &w, &err), -1);
+    CHECK(c == NULL && w == NULL);
+    snprintf(want, sizeof want,
+             "%s: cache: a sqlite database of another application; not overwritten"
+             " (remove it or choose another cache path)",
+             path);
+    CHECK_STR(err.msg, want);
+    if (i == 0) exec_sql(path, "PRAGMA application_id=42;");
+  }
+  {
+    sqlite3 *db;
+    CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    CHECK_INT(sqlite3_exec(db, "SELECT build_status FROM builds", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  remove_cache(path);
 
   /* our application id, another table layout */
   exec_sql(path, "PRAGMA application_id=1128686385; PRAGMA user_version=1;"
@@ -669,6 +694,54 @@ static void test_decode_errors(void) {
   cf_err err = {{0}};
   CHECK_INT(cf_cache_decode("{}", CF_CACHE_DOC_MAX + 1, &g, &err), -1);
   CHECK_STR(err.msg, "entry over the size bound");
+}
+
+/* Damaged documents never crash the decoder or leak; what it accepts
+ * encodes back to a document it accepts the same way. */
+static void test_decode_mutations(void) {
+  cf_facts f;
+  full_facts(&f);
+  char *doc = cf_cache_encode(&f);
+  cf_facts_free(&f);
+  size_t len = strlen(doc);
+  char *m = cf_xmalloc(len + 1);
+  unsigned s = 777;
+  int accepted = 0, refused = 0;
+  for (int round = 0; round < 3000; round++) {
+    memcpy(m, doc, len + 1);
+    size_t n = len;
+    int edits = 1 + round % 4;
+    for (int e = 0; e < edits; e++) {
+      s = s * 1103515245u + 12345u;
+      size_t at = (s >> 8) % n;
+      switch ((s >> 4) % 4) {
+      case 0: m[at] = (char)(s >> 16); break;            /* any byte */
+      case 1: m[at] = "{}[],:\"0-9en\\"[(s >> 16) % 14]; break;
+      case 2: n = at; break;                                /* truncate */
+      default: memmove(m + at, m + at + 1, n - at); n--; /* delete */
+      }
+      if (!n) break;
+    }
+    cf_facts g;
+    cf_err err = {{0}};
+    if (cf_cache_decode(m, n, &g, &err) == 0) {
+      accepted++;
+      char *again = cf_cache_encode(&g);
+      cf_facts h;
+      CHECK_INT(cf_cache_decode(again, strlen(again), &h, &err), 0);
+      check_same(&g, &h);
+      free(again);
+      cf_facts_free(&h);
+      cf_facts_free(&g);
+    } else {
+      refused++;
+      CHECK(err.msg[0] != 0);
+    }
+  }
+  CHECK(refused > 2000);
+  CHECK(accepted > 0); /* e.g. a changed letter inside a string */
+  free(m);
+  free(doc);
 }
 
 /* An entry over the size bound is not stored. */
@@ -862,6 +935,6 @@ static void cleanup(void) {
 static void test_zz_cleanup(void) { cleanup(); }
 
 CF_TEST_MAIN(T(test_round_trip_encode), T(test_round_trip_sqlite), T(test_key_parts),
-             T(test_corrupt_files), T(test_corrupt_entry), T(test_decode_errors),
+             T(test_corrupt_files), T(test_corrupt_entry), T(test_decode_errors), T(test_decode_mutations),
              T(test_bounds), T(test_open_errors), T(test_artifacts_sig),
              T(test_killed_writer), T(test_zz_cleanup))
