@@ -635,11 +635,9 @@ static void find_pem(const char *t, size_t n, cf_spans *out) {
 
 /* ---- public ---- */
 
-char *cf_redact_mem(const char *text, size_t len, size_t *out_len,
-                    size_t *n_found) {
-  if (n_found) *n_found = 0;
-  if (out_len) *out_len = 0;
-  if (!text) return NULL;
+/* One pass: every rule over text, spans merged and replaced. */
+static char *redact_pass(const char *text, size_t len, size_t *out_len,
+                         size_t *n_found) {
   unsigned want = prefilter((const unsigned char *)text, len);
   cf_spans spans = {0};
   if (want) {
@@ -657,10 +655,36 @@ char *cf_redact_mem(const char *text, size_t len, size_t *out_len,
     at = spans.v[i].end;
   }
   cf_buf_append(&b, text + at, len - at);
-  if (n_found) *n_found = spans.n;
-  if (out_len) *out_len = b.len;
+  *n_found = spans.n;
+  *out_len = b.len;
   free(spans.v);
   return cf_buf_steal(&b);
+}
+
+/* Passes until nothing changes, at most CF_MAX_PASSES: a replacement can
+ * create the context for another secret (a PEM body that swallowed a line
+ * break closes a quote left open before it), and the output must be final:
+ * redacting it again finds nothing. */
+#define CF_MAX_PASSES 3
+char *cf_redact_mem(const char *text, size_t len, size_t *out_len,
+                    size_t *n_found) {
+  if (n_found) *n_found = 0;
+  if (out_len) *out_len = 0;
+  if (!text) return NULL;
+  size_t olen = 0, n = 0, total = 0;
+  char *out = redact_pass(text, len, &olen, &n);
+  total = n;
+  for (int pass = 1; pass < CF_MAX_PASSES && n > 0; pass++) {
+    size_t len2 = 0;
+    char *again = redact_pass(out, olen, &len2, &n);
+    free(out);
+    out = again;
+    olen = len2;
+    total += n;
+  }
+  if (n_found) *n_found = total;
+  if (out_len) *out_len = olen;
+  return out;
 }
 
 char *cf_redact_n(const char *text, size_t len, size_t *n_found) {

@@ -32,8 +32,9 @@ char *cf_redact_n(const char *text, size_t len, size_t *n_found);
 
 /* As cf_redact_n, and *out_len (may be NULL) receives the output length,
  * which matters when the input holds NUL bytes. The output is never longer
- * than 6 * len + 16 bytes (each replaced span grows by at most 9 bytes and
- * replaced spans are never adjacent). */
+ * than 10 * len bytes: every CF_REDACTED stands for at least one input byte
+ * of its own. Redacting the output again changes nothing (the text is
+ * redacted to a fixed point, at most three passes). */
 char *cf_redact_mem(const char *text, size_t len, size_t *out_len,
                     size_t *n_found);
 

@@ -1,7 +1,7 @@
 /*
  * fuzz_redact.c: feeds any bytes to cf_redact_mem and checks its promises:
  * no crash or leak (the sanitizers watch), output NUL-terminated and never
- * longer than 6 * len + 16, redacting the output again changes nothing, and
+ * longer than 10 * len, redacting the output again changes nothing, and
  * a secret planted after the input (on its own line) never survives.
  */
 #include <stdint.h>
@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   size_t olen = 0, n = 0, olen2 = 0, n2 = 0;
   char *out = cf_redact_mem((const char *)data, size, &olen, &n);
   if (!out || out[olen] != '\0') fail("output not NUL-terminated");
-  if (olen > 6 * size + 16) fail("output grew past its bound");
+  if (olen > 10 * size) fail("output grew past its bound");
   if (n == 0 && (olen != size || memcmp(out, data, size))) fail("changed text but counted nothing");
   char *again = cf_redact_mem(out, olen, &olen2, &n2);
   if (n2 != 0 || olen2 != olen || memcmp(again, out, olen)) fail("not idempotent");
