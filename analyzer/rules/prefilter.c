@@ -3,7 +3,9 @@
  *
  * A pattern's top level is split into alternatives; in each, the longest run
  * of bytes that every match of that alternative must contain is kept
- * (>= 3 bytes). The deriver is deliberately conservative: groups, classes,
+ * (>= 3 bytes), or, when it has none, the literals of a group it cannot
+ * match without (one per alternative of the group, recursively, 4 levels).
+ * The deriver is deliberately conservative: groups, classes,
  * escapes other than escaped punctuation, and anything optional break a run;
  * verbs, \K and extended mode give up. Under (?i) only ASCII letters other
  * than k and s are kept (in UTF mode PCRE2 folds k to U+212A KELVIN SIGN and
@@ -33,7 +35,11 @@ typedef struct {
   char best[CF_RULES_MAX_PATTERN_LEN + 1];
   size_t best_len;
   int best_caseless;
+  cf_literal *glits; /* literals of a required group, when no run is long enough */
+  size_t n_glits;
 } alt_t;
+
+#define MAX_GROUP_DEPTH 4
 
 static void run_end(run_t *r, alt_t *a) {
   if (r->len > a->best_len) {
@@ -169,13 +175,42 @@ void cf_literals_free(cf_literal *lits, size_t n) {
   free(lits);
 }
 
-void cf_prefilter_derive(const char *p, cf_literal **out, size_t *n_out) {
-  *out = NULL;
-  *n_out = 0;
-  size_t n = strlen(p);
-  if (n > CF_RULES_MAX_PATTERN_LEN) return;
+/* Where a group's content starts, for groups whose content must match
+ * (capturing, (?:...), named, (?i:...)); 0 for lookaround, atomic, comment,
+ * conditional or anything else. *caseless is updated for (?i:...). */
+static size_t group_content(const char *p, size_t i, size_t n, int *caseless, int *ok) {
+  if (i + 1 >= n) return 0;
+  if (p[i + 1] != '?') return i + 1;
+  if (i + 2 >= n) return 0;
+  char c = p[i + 2];
+  if (c == ':') return i + 3;
+  if ((c == '<' && i + 3 < n && p[i + 3] != '=' && p[i + 3] != '!') ||
+      (c == 'P' && i + 3 < n && p[i + 3] == '<') || c == '\'') {
+    char close = c == '\'' ? '\'' : '>';
+    const char *e = memchr(p + i + 3, close, n - i - 3);
+    return e ? (size_t)(e - p) + 1 : 0;
+  }
+  size_t j = i + 2;
+  int on = 1, cl = *caseless;
+  while (j < n && (isalpha((unsigned char)p[j]) || p[j] == '-' || p[j] == '^')) {
+    if (p[j] == '-') on = 0;
+    else if (p[j] == '^') cl = 0;
+    else if (p[j] == 'i') cl = on;
+    else if (p[j] == 'x') *ok = 0;
+    j++;
+  }
+  if (j < n && p[j] == ':' && *ok) {
+    *caseless = cl;
+    return j + 1;
+  }
+  return 0;
+}
+
+static int derive_rec(const char *p, size_t n, int caseless0, int depth, cf_literal **out,
+                      size_t *n_out) {
   run_t *r = cf_xcalloc(1, sizeof *r);
   alt_t *a = cf_xcalloc(1, sizeof *a);
+  r->caseless = caseless0;
   cf_literal *lits = NULL;
   size_t nl = 0, cap = 0;
   int ok = 1;
@@ -183,12 +218,20 @@ void cf_prefilter_derive(const char *p, cf_literal **out, size_t *n_out) {
   while (ok) {
     if (i >= n || p[i] == '|') {
       run_end(r, a);
-      if (a->best_len < MIN_LITERAL) {
+      if (a->best_len >= MIN_LITERAL) {
+        cf_literal l = cf_literal_make(a->best, a->best_len, a->best_caseless);
+        CF_PUSH(lits, nl, cap, l);
+        cf_literals_free(a->glits, a->n_glits);
+      } else if (a->n_glits) {
+        /* the alternative needs its group, so one of the group's literals */
+        for (size_t g = 0; g < a->n_glits; g++) CF_PUSH(lits, nl, cap, a->glits[g]);
+        free(a->glits);
+      } else {
         ok = 0;
         break;
       }
-      cf_literal l = cf_literal_make(a->best, a->best_len, a->best_caseless);
-      CF_PUSH(lits, nl, cap, l);
+      a->glits = NULL;
+      a->n_glits = 0;
       a->best_len = 0;
       if (i >= n) break;
       i++;
@@ -260,8 +303,27 @@ void cf_prefilter_derive(const char *p, cf_literal **out, size_t *n_out) {
           continue;
         }
       }
-      i = skip_group(p, i, n);
-      if (!i) ok = 0;
+      size_t j = skip_group(p, i, n);
+      if (!j) {
+        ok = 0;
+        break;
+      }
+      int gcase = r->caseless;
+      size_t cstart = group_content(p, i, n, &gcase, &ok);
+      if (!ok) break;
+      long gmin = 1;
+      size_t qe;
+      if (j < n && (p[j] == '?' || p[j] == '*')) gmin = 0;
+      if (j < n && p[j] == '{' && counted_quant(p, j, n, &gmin, &qe) && gmin > 0) gmin = 1;
+      if (cstart && gmin > 0 && !a->n_glits && depth < MAX_GROUP_DEPTH) {
+        cf_literal *gl = NULL;
+        size_t gn = 0;
+        if (derive_rec(p + cstart, j - 1 - cstart, gcase, depth + 1, &gl, &gn) && gn) {
+          a->glits = gl;
+          a->n_glits = gn;
+        }
+      }
+      i = j;
       continue;
     }
     if (c == ')') {
@@ -291,14 +353,27 @@ void cf_prefilter_derive(const char *p, cf_literal **out, size_t *n_out) {
     run_add(r, a, p + i, cl);
     i += cl;
   }
+  cf_literals_free(a->glits, a->n_glits);
   free(r);
   free(a);
   if (!ok) {
     cf_literals_free(lits, nl);
-    return;
+    return 0;
   }
   *out = lits;
   *n_out = nl;
+  return 1;
+}
+
+void cf_prefilter_derive(const char *p, cf_literal **out, size_t *n_out) {
+  *out = NULL;
+  *n_out = 0;
+  size_t n = strlen(p);
+  if (n > CF_RULES_MAX_PATTERN_LEN) return;
+  if (!derive_rec(p, n, 0, 0, out, n_out)) {
+    *out = NULL;
+    *n_out = 0;
+  }
 }
 
 /* Horspool over ASCII-folded bytes: a memchr on the first letter stops at

@@ -375,6 +375,9 @@ static void prefilter_never_changes_results(void) {
       "(?i)stra\xc3\x9f" "e",
       "(?i)sss|kkk",
       "[Pp]aused due to",
+      "exec format|\\b(MigrationError|Roll(back|forward)Error)\\b|^panic: ",
+      "x(?:foo|ba(?<n>rrr|zzz)){1,2}",
+      "(?i:Abc|xyz)de?",
   };
   static const char *const lines[] = {
       "update paused due to failure", "UpdateStatus='paused'", "Connection REFUSED",
@@ -385,6 +388,8 @@ static void prefilter_never_changes_results(void) {
       "ping   pong", "the end", "end of line", "status=paused", "xyz", "xy", "caf\xc3\xa9 ouvert",
       "STRASSE", "stra\xc3\x9f" "e", "SSS", "\xe2\x84\xaakk", "\xc5\xbfss", "Paused due to", "",
       "\xff\xfe\xfd", "plain build output line", "npm WARN deprecated",
+      "RollforwardError: x", "a MigrationErrors b", "panic: boom", " panic: no", "xbarrr",
+      "xfoofoo", "xbazzz", "ABCd", "XYZ", "exec format",
   };
   cf_buf y = {0};
   size_t np = sizeof pats / sizeof pats[0], nl = sizeof lines / sizeof lines[0];
@@ -476,6 +481,12 @@ static void literal_derivation(void) {
   derive("(?i)Killed|OOM", "~illed|~oom");
   derive("(?i)kiss|oom", "");   /* k and s are never caseless literals */
   derive("(?i:abc)defg", "defg");
+  derive("(?i:abc)de", "~abc");      /* a required group's literals */
+  derive("exec format error|\\b(MigrationError|RollbackError)\\b|^panic: ",
+         "exec format error|MigrationError|RollbackError|panic: ");
+  derive("x(?:foo|ba(?<n>rrr|zzz))", "foo|rrr|zzz");
+  derive("x(foo|bar)?y", "");        /* an optional group gives nothing */
+  derive("x(?=abcd)", "");           /* nor does a lookahead */
 }
 
 static void textlog_lines(void) {
