@@ -906,11 +906,8 @@ share the host. Args: `--recipe nextcloud`, `--prs`, `--target pr=41`, as of 14:
 * unclassified: #807 #810 grouped by their shared fingerprint (the PHP fatal error).
 * stale-pr: #42 and #43 open, tested in the range, not the target. Hygiene clean on all 8 runs.
 """, """
-* **Missing failure-mode finding for #801 #805 #808.** DESIGN.md ("Findings", failure-mode:
-  "same tier and deciding rule, or same tier and fingerprint") asks for one; the tool
-  (`analyzer/analysis/findings.c`, `failure_modes`) skips any group of non-unknown failures
-  without a deciding rule (`if (!unknown && (n < 2 || !f->deciding_rule))`), so failures decided
-  `recipe` by reproduction alone never get a failure-mode finding. Their verdicts are right.
+* None now. (Earlier goldens lacked the failure-mode finding for #801 #805 #808, which share a
+  tier and fingerprint but no rule; fixed in `analyzer/analysis/findings.c`.)
 """)
 
 
@@ -951,15 +948,12 @@ on ci-1 after. Args: `--events`, `--target pr=7`, as of 16:30Z (no `--recipe`).
 * No failure-mode finding: no two failures share tier and deciding rule (#903 install, #905
   backup) or fingerprint among unknowns.
 """, """
-* **Coarse fingerprint.** #907's fingerprint (and the unclassified finding's title) is the
-  bare pytest line `FAILED`: the harness's `-> 500` line is not error-looking, so the first
-  error-looking line of the tier is pytest's own marker. Every unknown failure of this harness
-  without an earlier error line would share that fingerprint and be grouped together.
 * **Rule choice on one line.** #903's line matches both `registry-layer-no-space` and
   `host-disk-full`; the tool picks `host-disk-full` (rule id order at the same line), not the
   more specific rule. Same class, so the verdict is right.
-* **`mysql-disk-full` misses the MySQL 8 form** `Disk is full writing '...' (OS errno 28 - ...)`
-  (its pattern wants `(Errcode: 28`); #905 is decided by `host-disk-full` instead. Right class.
+* (Fixed: #907's fingerprint was the bare pytest marker `FAILED`; the build's fingerprint is
+  now its first error line with at least two words. `mysql-disk-full` now also knows MySQL 8's
+  `(OS errno 28 - ...)` wording.)
 """)
 
 
@@ -1053,12 +1047,9 @@ written):
 * wrong-target: #1105 (PR #16). genuine-pass #1108.
 * unclassified: #1101 and #1106 (different fingerprints). No failure-mode finding.
 """, """
-* **Markdown bold broken by redaction.** The unclassified title for #1101 ends in
-  `CMD_SESSION_SECRET=<id>` (the fingerprint). In report.md the redactor runs over the finished
-  line and takes the closing `.**` as part of the unquoted value, so the title loses its bold
-  end (`... CMD_SESSION_SECRET=[REDACTED] No rule decides ...`). Redacting the input-derived
-  title before formatting it (or not treating `*` as part of a value) would fix it. No secret
-  leaks.
+* None now. (Earlier, the Markdown report was redacted once more after formatting, and the
+  redactor took the closing `.**` of #1101's unclassified title as part of a value; every
+  input-derived string is now redacted before it is formatted, and no second pass runs.)
 """)
 
 

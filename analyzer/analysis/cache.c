@@ -834,6 +834,12 @@ static int setup(cf_cache *c, int created, cf_err *err) {
   if (exec(c, "PRAGMA synchronous=NORMAL", err)) return -1;
   if (exec(c, "PRAGMA mmap_size=268435456", err)) return -1;
   if (exec(c, "BEGIN IMMEDIATE", err)) return -1;
+  /* another run may have made the schema since we looked: the check is
+   * repeated under the write lock */
+  long long app = 0;
+  if (created && query_int(c->db, "PRAGMA application_id", &app) == SQLITE_OK &&
+      app == APP_ID)
+    created = 0;
   if (created) {
     char *sql = fmt("%s;\nPRAGMA application_id=%d;\nPRAGMA user_version=%d;", SCHEMA,
                     APP_ID, CF_CACHE_FORMAT);

@@ -127,7 +127,9 @@ static void failure_modes(cf_analysis *a, size_t *cap) {
       if (unknown && j != i && !(f->fingerprint && g->fingerprint)) continue;
       CF_PUSH(members, n, mcap, j);
     }
-    if (!unknown && (n < 2 || !f->deciding_rule)) {
+    /* same deciding rule, or (no rule decided: reproduced failures) the
+     * same tier and error fingerprint */
+    if (!unknown && (n < 2 || (!f->deciding_rule && !f->fingerprint))) {
       free(members);
       continue;
     }
@@ -144,10 +146,17 @@ static void failure_modes(cf_analysis *a, size_t *cap) {
                            "evidence.", n == 1 ? "this failure" : "these failures");
     } else {
       fd->cls = h ? h->cls : f->deciding_class;
+      if (fd->cls == CF_CLS_NONE) /* decided by reproduction or load alone */
+        fd->cls = f->verdict == CF_VERDICT_RECIPE   ? CF_CLS_RECIPE
+                  : f->verdict == CF_VERDICT_TIMING ? CF_CLS_TIMING
+                                                    : CF_CLS_INFRA;
+      const char *what = h ? h->title : f->deciding_rule ? f->deciding_rule : f->fingerprint;
       set_title(fd, "%s failures fail the same way: %s (%s)",
-                f->failed_tier ? f->failed_tier : "step", h ? h->title : f->deciding_rule,
-                cf_class_name(fd->cls));
-      cf_buf_printf(&text, "Deciding rule `%s` in", f->deciding_rule);
+                f->failed_tier ? f->failed_tier : "step", what, cf_class_name(fd->cls));
+      if (f->deciding_rule)
+        cf_buf_printf(&text, "Deciding rule `%s` in", f->deciding_rule);
+      else
+        cf_buf_puts(&text, "No rule matched; the same error fingerprint in");
       for (size_t k = 0; k < n; k++) {
         const cf_facts *g = &a->builds[members[k]];
         cf_buf_printf(&text, "%s #%ld (%s)", k ? "," : "", g->number,
@@ -196,7 +205,7 @@ static void failure_modes(cf_analysis *a, size_t *cap) {
           add_evidence(fd, g->number, gh->step, gh->first_line, gh->first_time,
                        gh->first_excerpt);
       }
-      for (size_t e = 0; unknown && e < g->n_errlines && e < 3; e++)
+      for (size_t e = 0; !gh && e < g->n_errlines && e < (unknown ? 3u : 1u); e++)
         add_evidence(fd, g->number, g->errlines[e].step, g->errlines[e].line,
                      CF_TIME_NONE, g->errlines[e].text);
     }

@@ -304,6 +304,21 @@ static void keep_hits(run *r, cf_facts *f, const cf_step *s, const cf_steplog *l
   }
 }
 
+/* At least two words of three letters or more: enough to tell failures
+ * apart. */
+static int informative(const char *fp) {
+  int words = 0, len = 0;
+  for (const char *p = fp; p && *p; p++) {
+    int letter = ((*p | 32) >= 'a' && (*p | 32) <= 'z');
+    if (letter) len++;
+    if (!letter || !p[1]) {
+      if (len >= 3) words++;
+      len = 0;
+    }
+  }
+  return words >= 2;
+}
+
 /* The failing step's error lines, from the failing tier when known. */
 static void keep_errlines(run *r, cf_facts *f, const cf_step *s, const cf_steplog *log,
                           const cf_tier_span *spans, size_t n_spans) {
@@ -324,6 +339,11 @@ static void keep_errlines(run *r, cf_facts *f, const cf_step *s, const cf_steplo
     size_t cap = f->n_errlines;
     CF_PUSH(f->errlines, f->n_errlines, cap, e);
   }
+  /* The build's fingerprint: the first error line that says something
+   * (a bare "FAILED" or "Error:" would group unrelated failures). */
+  for (size_t i = 0; i < f->n_errlines && !f->fingerprint; i++)
+    if (informative(f->errlines[i].fingerprint))
+      f->fingerprint = cf_xstrdup(f->errlines[i].fingerprint);
   if (n && !f->fingerprint) f->fingerprint = cf_xstrdup(f->errlines[0].fingerprint);
 }
 

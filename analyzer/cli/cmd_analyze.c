@@ -238,10 +238,10 @@ int cf_cmd_analyze(int argc, char **argv) {
     free(text);
     goto done;
   }
-  /* Strings were redacted piece by piece; JSON is written as built so a
-   * second pass can never disturb its syntax. */
-  if (fmt == CF_FMT_JSON) fputs(text, f);
-  else cf_cli_write(f, text);
+  /* Every string from the inputs was redacted piece by piece before it was
+   * formatted (report/), so the text is written as built: a second pass over
+   * the formatted text could swallow JSON quotes or Markdown emphasis. */
+  fputs(text, f);
   free(text);
   if (out_path && fclose(f)) {
     cf_cli_error("analyze: -o %s: write failed", out_path);
