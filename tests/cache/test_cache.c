@@ -928,6 +928,52 @@ static void test_killed_writer(void) {
   free(path);
 }
 
+/* Runs sharing one cache: several processes create, fill and read the same
+ * new file at once; every open, put and get succeeds. */
+static void test_shared_file(void) {
+  char *path = tmp_path("shared.sqlite");
+  remove_cache(path);
+  pid_t kids[4];
+  for (int p = 0; p < 4; p++) {
+    kids[p] = fork();
+    if (kids[p] == 0) {
+      cf_facts f, g;
+      full_facts(&f);
+      cf_cache_key k = key_of();
+      for (int round = 0; round < 15; round++) {
+        cf_cache *c = NULL;
+        char *w = NULL;
+        cf_err err = {{0}};
+        if (cf_cache_open(path, "db-1", "rules-1", "0.1.0", &c, &w, &err)) {
+          fprintf(stderr, "child %d: %s\n", p, err.msg);
+          _exit(2);
+        }
+        if (w) {
+          fprintf(stderr, "child %d: %s\n", p, w);
+          _exit(3);
+        }
+        k.build_id = f.build_id = p * 100 + round;
+        if (cf_cache_put(c, &k, &f, &err) != 1) _exit(4);
+        if (cf_cache_get(c, &k, &g, &err) != 1) _exit(5);
+        cf_facts_free(&g);
+        cf_cache_close(c);
+      }
+      cf_facts_free(&f);
+      _exit(0);
+    }
+  }
+  for (int p = 0; p < 4; p++) {
+    int status = -1;
+    waitpid(kids[p], &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  cf_cache *c = open_ok(path, "db-1", "rules-1", "0.1.0", NULL);
+  CHECK_INT(cf_cache_entries(c), 60);
+  cf_cache_close(c);
+  remove_cache(path);
+  free(path);
+}
+
 static void cleanup(void) {
   if (tmpdir[0]) rmdir(tmpdir);
 }
@@ -937,4 +983,4 @@ static void test_zz_cleanup(void) { cleanup(); }
 CF_TEST_MAIN(T(test_round_trip_encode), T(test_round_trip_sqlite), T(test_key_parts),
              T(test_corrupt_files), T(test_corrupt_entry), T(test_decode_errors), T(test_decode_mutations),
              T(test_bounds), T(test_open_errors), T(test_artifacts_sig),
-             T(test_killed_writer), T(test_zz_cleanup))
+             T(test_killed_writer), T(test_shared_file), T(test_zz_cleanup))
