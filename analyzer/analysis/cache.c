@@ -21,6 +21,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -718,7 +719,14 @@ static int open_checked(const char *path, sqlite3 **dbp, int *created, char **wh
   *dbp = NULL;
   *created = 0;
   struct stat st;
-  if (stat(path, &st) == 0) {
+  int exists = stat(path, &st) == 0;
+  if (!exists && errno == ENOENT) {
+    /* log excerpts are kept unredacted (redaction happens on output): only
+     * the owner may read the file, and sqlite gives its -wal/-shm the same
+     * mode */
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) close(fd);
+  } else if (exists) {
     if (!S_ISREG(st.st_mode))
       return cf_err_set(err, "%s: cache: not a regular file", path);
     if (st.st_size > 0) {

@@ -342,6 +342,10 @@ static void test_round_trip_sqlite(void) {
   cf_facts_free(&g);
   cf_cache_close(c);
   cf_facts_free(&f);
+  /* private: it holds unredacted log excerpts */
+  struct stat st;
+  CHECK_INT(stat(path, &st), 0);
+  CHECK_INT(st.st_mode & 0777, 0600);
   /* closed cleanly, nothing but the cache file is left behind */
   char side[600];
   snprintf(side, sizeof side, "%s-wal", path);
