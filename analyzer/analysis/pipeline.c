@@ -28,6 +28,7 @@
 #include "ciforensics/logdecode.h"
 #include "ciforensics/pipeline.h"
 #include "ciforensics/prs.h"
+#include "ciforensics/rawscan.h"
 #include "ciforensics/results.h"
 #include "ciforensics/rules.h"
 #include "ciforensics/tiermap.h"
@@ -390,8 +391,12 @@ static const char *failing_tier_from_log(run *r, const cf_steplog *log,
   return spans[n_spans - 1].name;
 }
 
-/* Decode, segment and match one step; everything is dropped on return. */
-static void match_step(run *r, cf_facts *f, const cf_step *s, int failing_step) {
+/* Decode, segment and match one step; everything is dropped on return.
+ * scan (may be NULL) lets a step other than the failing one skip decoding
+ * when its raw blob cannot hold a rule's literal: such a step contributes
+ * only hits, so nothing in the report changes (rawscan.h). */
+static void match_step(run *r, cf_facts *f, const cf_step *s, int failing_step,
+                       cf_rawscan *scan) {
   char *blob = NULL;
   size_t len = 0;
   int found = 0;
@@ -402,6 +407,10 @@ static void match_step(run *r, cf_facts *f, const cf_step *s, int failing_step) 
   }
   if (!found) {
     if (failing_step) note(f, "log of step %s not in database", s->name);
+    return;
+  }
+  if (!failing_step && scan && !cf_rawscan_may_hit(scan, s->name, blob, len)) {
+    free(blob);
     return;
   }
   cf_steplog log;
@@ -589,11 +598,14 @@ static int read_build(run *r, int64_t repo_id, long number, cf_facts *f) {
     }
     /* Every step is matched (hits elsewhere are context); logs are read and
      * dropped one step at a time. */
+    /* CIFORENSICS_NO_RAWSCAN: decode every step (benchmark and checks) */
+    cf_rawscan *scan = getenv("CIFORENSICS_NO_RAWSCAN") ? NULL : cf_rawscan_new(r->rules);
     for (size_t s = 0; s < b.n_stages; s++)
       for (size_t k = 0; k < b.stages[s].n_steps; k++) {
         const cf_step *st = &b.stages[s].steps[k];
-        if (st->has_log_row) match_step(r, f, st, st == fs);
+        if (st->has_log_row) match_step(r, f, st, st == fs, scan);
       }
+    cf_rawscan_free(scan);
     /* Drone's own message for the failure (a config error, or a step the
      * runner could not run: image pull, engine failure) is evidence too:
      * it is matched as a one-line step of its own, anchored at line 0. */
