@@ -142,6 +142,7 @@ char *cf_cache_encode(const cf_facts *f) {
   put(o, "started", j_time(f->started));
   put(o, "finished", j_time(f->finished));
   put(o, "machine", j_str(f->machine));
+  put(o, "drone_error", j_str(f->drone_error));
   put(o, "param_keys", j_strv(f->param_keys, f->n_params));
   put(o, "param_values", j_strv(f->param_values, f->n_params));
   cJSON *t = need(cJSON_CreateObject());
@@ -443,6 +444,7 @@ int cf_cache_decode(const char *doc, size_t len, cf_facts *out, cf_err *err) {
   f->started = d_time(&b, "started");
   f->finished = d_time(&b, "finished");
   f->machine = d_str(&b, "machine");
+  f->drone_error = d_str(&b, "drone_error");
   size_t nk = 0, nv = 0;
   char **keys = d_strv(&b, "param_keys", &nk);
   char **vals = d_strv(&b, "param_values", &nv);
@@ -747,7 +749,7 @@ static int open_checked(const char *path, sqlite3 **dbp, int *created, char **wh
   }
   *dbp = db;
   sqlite3_extended_result_codes(db, 1);
-  sqlite3_busy_timeout(db, 5000);
+  sqlite3_busy_timeout(db, 30000); /* concurrent runs sharing one cache wait */
   /* the file is untrusted: no schema code runs, no triggers, no views */
   sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL);
   sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
@@ -758,9 +760,15 @@ static int open_checked(const char *path, sqlite3 **dbp, int *created, char **wh
     return cf_err_set(err, "%s: cache: cannot write the file (read-only)", path);
 
   long long app = 0, ver = 0, objects = 0;
-  rc = query_int(db, "PRAGMA application_id", &app);
+  /* One read transaction for the three facts: another run may be creating
+   * the schema right now, and reading the id before its commit and the
+   * tables after it would look like another application's database. */
+  rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+  if (rc == SQLITE_OK) rc = query_int(db, "PRAGMA application_id", &app);
   if (rc == SQLITE_OK) rc = query_int(db, "PRAGMA user_version", &ver);
   if (rc == SQLITE_OK) rc = query_int(db, "SELECT count(*) FROM sqlite_master", &objects);
+  if (rc == SQLITE_OK) rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL); /* a failed read is
+                                                                  rolled back on close */
   if (rc != SQLITE_OK) goto sqlite_problem;
   if (app == 0 && ver == 0 && objects == 0) {
     *created = 1; /* new or empty file */
@@ -838,7 +846,9 @@ static int prepare(cf_cache *c, const char *sql, sqlite3_stmt **st, cf_err *err)
 static int setup(cf_cache *c, int created, cf_err *err) {
   /* WAL must be chosen outside a transaction; where the file system cannot
    * do WAL sqlite keeps its rollback journal, which is just as safe */
-  if (exec(c, "PRAGMA journal_mode=WAL", err)) return -1;
+  /* WAL is persistent: only a new file needs it (switching takes an
+   * exclusive lock, which a concurrent run's reader would refuse) */
+  if (created && exec(c, "PRAGMA journal_mode=WAL", err)) return -1;
   if (exec(c, "PRAGMA synchronous=NORMAL", err)) return -1;
   if (exec(c, "PRAGMA mmap_size=268435456", err)) return -1;
   if (exec(c, "BEGIN IMMEDIATE", err)) return -1;

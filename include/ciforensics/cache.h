@@ -24,7 +24,7 @@
 
 /* Format of the file (PRAGMA user_version) and of each entry's JSON
  * document ("v"); bump when either changes, old files are then rebuilt. */
-#define CF_CACHE_FORMAT 1
+#define CF_CACHE_FORMAT 2
 /* Bounds on what is read back or written: a larger entry is not cached. */
 #define CF_CACHE_DOC_MAX (8u << 20)     /* bytes of one entry's JSON */
 #define CF_CACHE_ITEMS_MAX 100000u      /* elements of any one array */

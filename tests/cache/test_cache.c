@@ -73,6 +73,7 @@ static void full_facts(cf_facts *f) {
   f->started = CF_TIME_NONE;
   f->finished = INT64_MAX;
   f->machine = cf_xstrdup("ci-2");
+  f->drone_error = cf_xstrdup("Error response from daemon: toomanyrequests");
   f->n_params = 2;
   f->param_keys = strv(2, "RECIPE", "");
   f->param_values = strv(2, "ghost", "x=\"y\"\\");
@@ -169,6 +170,7 @@ static void check_same(const cf_facts *a, const cf_facts *b) {
   CHECK_INT(a->started, b->started);
   CHECK_INT(a->finished, b->finished);
   CHECK(same_str(a->machine, b->machine));
+  CHECK(same_str(a->drone_error, b->drone_error));
   CHECK_INT(a->n_params, b->n_params);
   if (a->n_params == b->n_params) {
     CHECK(same_strv(a->param_keys, b->param_keys, a->n_params));
@@ -539,7 +541,7 @@ static void test_corrupt_files(void) {
   remove_cache(path);
 
   /* our application id, another table layout */
-  exec_sql(path, "PRAGMA application_id=1128686385; PRAGMA user_version=1;"
+  exec_sql(path, "PRAGMA application_id=1128686385; PRAGMA user_version=2;"
                  "CREATE TABLE facts (build_id INTEGER, doc BLOB);");
   snprintf(want, sizeof want, "%s: cache ignored and rebuilt: unexpected table layout", path);
   check_rebuilt(path, want);
@@ -552,7 +554,7 @@ static void test_corrupt_files(void) {
   /* another format version */
   make_cache(path, 3);
   exec_sql(path, "PRAGMA user_version=99;");
-  snprintf(want, sizeof want, "%s: cache ignored and rebuilt: cache format 99, this version uses 1",
+  snprintf(want, sizeof want, "%s: cache ignored and rebuilt: cache format 99, this version uses 2",
            path);
   check_rebuilt(path, want);
 
@@ -664,8 +666,8 @@ static void bad_edit(const char *from, const char *to, const char *want) {
 static void test_decode_errors(void) {
   bad_doc("", "not JSON");
   bad_doc("[1,2]", "facts: not an object");
-  bad_doc("{\"v\":1}", "facts.number: missing");
-  bad_edit("\"v\":1", "\"v\":2", "facts.v: another entry format");
+  bad_doc("{\"v\":2}", "facts.number: missing");
+  bad_edit("\"v\":2", "\"v\":3", "facts.v: another entry format");
   bad_edit("\"level\":3", "\"level\":3.5", "facts.level: not an exact integer");
   bad_edit("\"level\":3", "\"level\":1e300", "facts.level: not an exact integer");
   bad_edit("\"level\":3", "\"level\":\"99999999999999999999\"", "facts.level: not an integer");
@@ -687,9 +689,9 @@ static void test_decode_errors(void) {
   bad_edit("\"hits\":[", "\"hits\":7,\"x\":[", "facts.hits: not an array");
   /* arrays are bounded */
   cf_buf big = {0};
-  cf_buf_puts(&big, "{\"v\":1,\"number\":1,\"build_id\":1,\"status\":null,\"event\":null,"
+  cf_buf_puts(&big, "{\"v\":2,\"number\":1,\"build_id\":1,\"status\":null,\"event\":null,"
                     "\"ref\":null,\"sha\":null,\"created\":null,\"started\":null,"
-                    "\"finished\":null,\"machine\":null,\"param_keys\":[");
+                    "\"finished\":null,\"machine\":null,\"drone_error\":null,\"param_keys\":[");
   for (unsigned i = 0; i <= CF_CACHE_ITEMS_MAX; i++) cf_buf_puts(&big, i ? ",0" : "0");
   cf_buf_puts(&big, "]}");
   bad_doc(big.data, "facts.param_keys: too many elements");
