@@ -125,9 +125,30 @@ static void test_unsure_shapes_are_decoded(void) {
 
 static size_t n_blobs, n_skipped;
 
+/* Per step name: blobs and skipped ones, for the generated database's
+ * summary (which steps the scan spares). */
+#define MAX_NAMES 16
+static struct { char name[32]; size_t n, skipped, bytes, skipped_bytes; } per_step[MAX_NAMES];
+static size_t n_names;
+
+static void count_step(const char *step, size_t len, int skipped) {
+  size_t i = 0;
+  while (i < n_names && strcmp(per_step[i].name, step)) i++;
+  if (i == n_names) {
+    if (n_names == MAX_NAMES) return;
+    snprintf(per_step[n_names++].name, sizeof per_step[0].name, "%s", step);
+  }
+  per_step[i].n++;
+  per_step[i].bytes += len;
+  per_step[i].skipped += (size_t)skipped;
+  per_step[i].skipped_bytes += skipped ? len : 0;
+}
+
 static void check_blob(const char *step, const char *blob, size_t len, const char *where) {
   n_blobs++;
-  if (cf_rawscan_may_hit(scan, step, blob, len)) return;
+  int may_hit = cf_rawscan_may_hit(scan, step, blob, len);
+  count_step(step ? step : "?", len, !may_hit);
+  if (may_hit) return;
   n_skipped++;
   if (yields_something(step, blob, len)) {
     cf_check_failures++;
@@ -213,8 +234,14 @@ static void test_generated_differential(void) {
   snprintf(uri, sizeof uri, "file:%s?mode=ro", path);
   CHECK(sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) == SQLITE_OK);
   size_t b0 = n_blobs, s0 = n_skipped;
+  n_names = 0;
+  memset(per_step, 0, sizeof per_step);
   CHECK(each_log(db, path, 0) == 0);
   printf("%s: %zu blobs, %zu skipped by rawscan\n", path, n_blobs - b0, n_skipped - s0);
+  for (size_t i = 0; i < n_names; i++)
+    printf("  step %-10s %7zu blobs, %7zu skipped; %12zu bytes, %12zu skipped\n",
+           per_step[i].name, per_step[i].n, per_step[i].skipped, per_step[i].bytes,
+           per_step[i].skipped_bytes);
   sqlite3_close(db);
 }
 
