@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cf_config.h"
+#include "ciforensics/cache.h"
 #include "ciforensics/drone.h"
 #include "ciforensics/errorlines.h"
 #include "ciforensics/events.h"
@@ -52,6 +54,8 @@ typedef struct run {
   int have_load;
   cf_prs prs;
   cf_target target;
+  cf_cache *cache;       /* --cache, NULL without */
+  char *runs_abs;        /* the runs directory's absolute path, for the key */
 } run;
 
 static void push_str(char ***v, size_t *n, const char *s) {
@@ -171,7 +175,7 @@ static void refine_tested(cf_facts *f, const artifacts *ar) {
   if (res->recipe && f->tested.recipe && strcmp(res->recipe, f->tested.recipe))
     note(f, "results.json says recipe %s, the build parameters %s", res->recipe,
          f->tested.recipe);
-  if (res->ref && f->tested.sha && !cf_sha_match(res->ref, f->tested.sha))
+  if (res->ref && f->tested.sha && !cf_sha_prefix_match(res->ref, f->tested.sha))
     note(f, "results.json says ref %s, the build tested %s", res->ref, f->tested.sha);
   if (res->pr > 0 && f->tested.pr > 0 && res->pr != f->tested.pr)
     note(f, "results.json says PR #%ld, the build parameters PR #%ld", res->pr,
@@ -549,6 +553,80 @@ static void judge_genuine(cf_facts *f, const cf_build *b, const artifacts *ar) {
   cf_genuine_free(&g);
 }
 
+/* What is worked out after the extracted facts, fresh or cached: the
+ * recipe filter, the target, the failure's deciding hits and moment, and
+ * the load (never cached: an external load file may change). Returns 1
+ * when the build belongs in the report. */
+static int finish_build(run *r, cf_facts *f) {
+  if (r->o->recipe && (!f->tested.recipe || strcmp(f->tested.recipe, r->o->recipe)))
+    return 0;
+  if (r->target.kind) f->in_target = cf_target_matches(&r->target, &f->tested, f->ref);
+  if (cf_status_failed(f->status) && f->finished != CF_TIME_NONE) {
+    cf_facts_locate_failure(f);
+    measure_load(r, f, f->failing_moment);
+  } else if (f->status && !strcmp(f->status, "success") && f->started != CF_TIME_NONE &&
+             f->finished != CF_TIME_NONE) {
+    measure_load(r, f, f->started + (f->finished - f->started) / 2);
+  }
+  return 1;
+}
+
+/* ---- the cache (--cache): facts of unchanged builds are not extracted
+ * again (docs/cache.md) ---- */
+
+typedef struct cached_key {
+  cf_cache_key k;
+  char *variant;
+  char *sig;
+} cached_key;
+
+/* The key of build b; 0 when there is no cache or the build's artifacts
+ * cannot be described (then it is neither served nor stored). */
+static int cache_key_for(run *r, const cf_build *b, cached_key *ck) {
+  memset(ck, 0, sizeof *ck);
+  if (!r->cache) return 0;
+  char *dir = NULL;
+  if (r->runs_abs) {
+    char num[32];
+    snprintf(num, sizeof num, "%ld", b->number);
+    dir = cf_path_join(r->runs_abs, num);
+  }
+  ck->sig = cf_cache_artifacts_sig(dir);
+  free(dir);
+  if (!ck->sig) return 0;
+  /* what else changes the extracted facts: the review moment and which
+   * runs directory is read */
+  cf_buf v = {0};
+  cf_buf_printf(&v, "as-of=%s;runs=%s", r->o->as_of && r->a->as_of_given ? r->o->as_of : "",
+                r->runs_abs ? r->runs_abs : "");
+  ck->variant = cf_buf_steal(&v);
+  ck->k.repo = r->o->repo;
+  ck->k.build_id = b->id;
+  ck->k.updated = b->updated;
+  ck->k.finished = b->finished;
+  ck->k.variant = ck->variant;
+  ck->k.artifacts_sig = ck->sig;
+  return 1;
+}
+
+static void cache_key_free(cached_key *ck) {
+  free(ck->variant);
+  free(ck->sig);
+}
+
+static int cache_get(run *r, const cached_key *ck, cf_facts *out) {
+  cf_err err = {{0}};
+  int rc = cf_cache_get(r->cache, &ck->k, out, &err);
+  if (rc < 0) push_str(&r->a->warnings, &r->a->n_warnings, err.msg);
+  return rc == 1;
+}
+
+static void cache_put(run *r, const cached_key *ck, const cf_facts *f) {
+  cf_err err = {{0}};
+  if (cf_cache_put(r->cache, &ck->k, f, &err) < 0)
+    push_str(&r->a->warnings, &r->a->n_warnings, err.msg);
+}
+
 /* Returns 1 when the build belongs in the report. */
 static int read_build(run *r, int64_t repo_id, long number, cf_facts *f) {
   cf_build b;
@@ -574,15 +652,27 @@ static int read_build(run *r, int64_t repo_id, long number, cf_facts *f) {
   }
   if (a->as_of_given && f->finished != CF_TIME_NONE && f->finished > a->as_of)
     f->finished = CF_TIME_NONE; /* not finished as of the review moment */
+  cached_key key;
+  int cacheable = cache_key_for(r, &b, &key);
+  if (cacheable) {
+    cf_facts cached;
+    if (cache_get(r, &key, &cached)) { /* no log or artifact is read again */
+      cf_facts_free(f);
+      *f = cached;
+      cache_key_free(&key);
+      cf_build_free(&b);
+      return finish_build(r, f);
+    }
+  }
   artifacts ar;
   read_artifacts(r, f, &ar);
   refine_tested(f, &ar);
   if (r->o->recipe && (!f->tested.recipe || strcmp(f->tested.recipe, r->o->recipe))) {
     artifacts_free(&ar);
+    if (cacheable) cache_key_free(&key);
     cf_build_free(&b);
     return 0;
   }
-  if (r->target.kind) f->in_target = cf_target_matches(&r->target, &f->tested, f->ref);
   tier_facts(f, &ar);
   int failed = cf_status_failed(f->status) && f->finished != CF_TIME_NONE;
   if (failed) {
@@ -614,16 +704,16 @@ static int read_build(run *r, int64_t repo_id, long number, cf_facts *f) {
       f->drone_error = cf_xstrdup(derr);
       match_drone_error(r, f, fs, derr);
     }
-    cf_facts_locate_failure(f);
-    measure_load(r, f, f->failing_moment);
   } else if (!strcmp(f->status, "success")) {
     judge_genuine(f, &b, &ar);
-    if (f->started != CF_TIME_NONE && f->finished != CF_TIME_NONE)
-      measure_load(r, f, f->started + (f->finished - f->started) / 2);
   }
   artifacts_free(&ar);
+  if (cacheable) {
+    cache_put(r, &key, f);
+    cache_key_free(&key);
+  }
   cf_build_free(&b);
-  return 1;
+  return finish_build(r, f);
 }
 
 /* ---- progress (stderr, only on a terminal, only past a second) ---- */
@@ -796,6 +886,50 @@ static int load_context(run *r, cf_err *err) {
   return 0;
 }
 
+static void close_run(run *r) {
+  cf_cache_close(r->cache);
+  free(r->runs_abs);
+  cf_drone_close(r->db);
+  cf_matcher_free(r->matcher);
+  cf_ruleset_free(r->rules);
+  cf_events_free(&r->events);
+  if (r->have_load) cf_load_free(&r->load);
+  cf_prs_free(&r->prs);
+  free(r->target.value);
+}
+
+/* The cache is keyed by the database (its real path and the repository),
+ * the rules' hash and the program itself: its version and the executable's
+ * size and time, so a rebuilt program never trusts facts an older one
+ * extracted. */
+static int open_cache(run *r, int64_t repo_id, cf_err *err) {
+  char dbreal[PATH_MAX], exe[PATH_MAX];
+  if (!realpath(r->o->db_path, dbreal)) snprintf(dbreal, sizeof dbreal, "%s", r->o->db_path);
+  cf_buf id = {0}, ver = {0};
+  cf_buf_printf(&id, "%s|%s|%lld", dbreal, r->o->repo, (long long)repo_id);
+  struct stat st;
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) exe[n] = '\0';
+  cf_buf_printf(&ver, "%s", CF_VERSION);
+  if (n > 0 && stat(exe, &st) == 0)
+    cf_buf_printf(&ver, "+%lld.%lld.%ld", (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+                  (long)st.st_mtim.tv_nsec);
+  if (r->o->runs_dir) {
+    char runs[PATH_MAX];
+    r->runs_abs = cf_xstrdup(realpath(r->o->runs_dir, runs) ? runs : r->o->runs_dir);
+  }
+  char *warning = NULL;
+  int rc = cf_cache_open(r->o->cache_path, id.data, r->a->rules_hash, ver.data, &r->cache,
+                         &warning, err);
+  if (warning) {
+    push_str(&r->a->warnings, &r->a->n_warnings, warning);
+    free(warning);
+  }
+  cf_buf_free(&id);
+  cf_buf_free(&ver);
+  return rc;
+}
+
 int cf_analyze_run(const cf_analyze_opts *o, cf_analysis *out, cf_err *err) {
   memset(out, 0, sizeof *out);
   run r;
@@ -818,6 +952,7 @@ int cf_analyze_run(const cf_analyze_opts *o, cf_analysis *out, cf_err *err) {
   if (cf_drone_open_any(o->db_path, o->snapshot, &r.db, err)) goto fail;
   int64_t repo_id;
   if (cf_drone_find_repo(r.db, o->repo, &repo_id, err)) goto fail;
+  if (o->cache_path && open_cache(&r, repo_id, err)) goto fail;
   cf_build_sel sel = {o->from, o->to, o->since, o->until};
   long *numbers = NULL;
   size_t n = 0;
@@ -869,21 +1004,16 @@ int cf_analyze_run(const cf_analyze_opts *o, cf_analysis *out, cf_err *err) {
   input_line(out, "load: %s", o->load_path ? base_name(o->load_path) : "derived");
   if (o->prs_path) input_line(out, "%s (%zu pull requests)", base_name(o->prs_path), r.prs.n);
 
-  cf_drone_close(r.db);
-  cf_matcher_free(r.matcher);
-  cf_ruleset_free(r.rules);
-  cf_events_free(&r.events);
-  if (r.have_load) cf_load_free(&r.load);
-  cf_prs_free(&r.prs);
-  free(r.target.value);
+  if (getenv("CIFORENSICS_STATS")) { /* for tests and benchmarks, never in the report */
+    size_t hits = 0, misses = 0, writes = 0;
+    if (r.cache) cf_cache_stats(r.cache, &hits, &misses, &writes);
+    fprintf(stderr, "ciforensics: stats: builds=%zu blobs_read=%zu cache_hits=%zu "
+                    "cache_misses=%zu cache_writes=%zu\n",
+            n, cf_drone_blobs_read(r.db), hits, misses, writes);
+  }
+  close_run(&r);
   return 0;
 fail:
-  cf_drone_close(r.db);
-  cf_matcher_free(r.matcher);
-  cf_ruleset_free(r.rules);
-  cf_events_free(&r.events);
-  if (r.have_load) cf_load_free(&r.load);
-  cf_prs_free(&r.prs);
-  free(r.target.value);
+  close_run(&r);
   return -1;
 }

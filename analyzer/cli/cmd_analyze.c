@@ -23,6 +23,7 @@ static const char help[] =
     "                           [--target pr=N|sha=X|ref=R] [--as-of TIME]\n"
     "                           [--stale-days N] [--rules DIR]... [--format md|json]\n"
     "                           [-o FILE] [--strict] [--snapshot] [--quiet]\n"
+    "                           [--cache FILE]\n"
     "       ciforensics analyze --demo [--format md|json]\n"
     "\n"
     "Decide for every failed build of the range whether the recipe, a load-\n"
@@ -49,6 +50,8 @@ static const char help[] =
     "  --strict           any input problem exits 1 with no report\n"
     "  --snapshot         copy the database first (SQLite backup API)\n"
     "  --quiet            no progress on stderr\n"
+    "  --cache FILE       reuse the facts of unchanged builds from FILE (sqlite;\n"
+    "                     created if missing); the only file written besides -o\n"
     "  --demo             the bundled ghost case (PR #4, as of 2026-06-13T06:38Z)\n"
     "\n"
     "Exit: 0 report written (input problems are listed in it), 1 unusable input\n"
@@ -57,7 +60,7 @@ static const char help[] =
 enum {
   OPT_DB = 256, OPT_REPO, OPT_BUILDS, OPT_SINCE, OPT_UNTIL, OPT_RECIPE, OPT_RUNS,
   OPT_EVENTS, OPT_LOAD, OPT_MAP, OPT_PRS, OPT_TARGET, OPT_ASOF, OPT_STALE, OPT_RULES,
-  OPT_FORMAT, OPT_STRICT, OPT_SNAPSHOT, OPT_QUIET, OPT_DEMO, OPT_HELP
+  OPT_FORMAT, OPT_STRICT, OPT_SNAPSHOT, OPT_QUIET, OPT_DEMO, OPT_HELP, OPT_CACHE
 };
 
 /* The -o file must not be one of the inputs: the tool never writes to them. */
@@ -90,6 +93,7 @@ int cf_cmd_analyze(int argc, char **argv) {
       {"snapshot", no_argument, 0, OPT_SNAPSHOT},
       {"quiet", no_argument, 0, OPT_QUIET},
       {"demo", no_argument, 0, OPT_DEMO},
+      {"cache", required_argument, 0, OPT_CACHE},
       {"help", no_argument, 0, OPT_HELP},
       {0, 0, 0, 0},
   };
@@ -156,6 +160,7 @@ int cf_cmd_analyze(int argc, char **argv) {
     case OPT_SNAPSHOT: o.snapshot = 1; break;
     case OPT_QUIET: quiet = 1; break;
     case OPT_DEMO: demo = 1; break;
+    case OPT_CACHE: o.cache_path = optarg; break;
     case 'h':
     case OPT_HELP: fputs(help, stdout); return CF_EXIT_OK;
     default:
@@ -204,11 +209,20 @@ int cf_cmd_analyze(int argc, char **argv) {
     goto done;
   }
   const char *inputs[] = {o.db_path, o.events_path, o.load_path, o.machine_map, o.prs_path};
-  for (size_t i = 0; out_path && i < sizeof inputs / sizeof inputs[0]; i++)
-    if (same_file(out_path, inputs[i])) {
+  for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+    if (out_path && same_file(out_path, inputs[i])) {
       cf_cli_error("analyze: -o %s is an input file; refusing to overwrite it", out_path);
       goto done;
     }
+    if (o.cache_path && same_file(o.cache_path, inputs[i])) {
+      cf_cli_error("analyze: --cache %s is an input file; refusing to write to it", o.cache_path);
+      goto done;
+    }
+  }
+  if (out_path && o.cache_path && same_file(out_path, o.cache_path)) {
+    cf_cli_error("analyze: -o and --cache name the same file");
+    goto done;
+  }
   o.rules_dirs = n_rules ? rules : NULL;
   o.n_rules_dirs = n_rules;
   o.progress = !quiet && isatty(STDERR_FILENO);

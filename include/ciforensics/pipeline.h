@@ -28,6 +28,8 @@ typedef struct cf_analyze_opts {
   const char *const *rules_dirs; /* NULL/0: the shipped library */
   size_t n_rules_dirs;
   int progress;              /* print progress on stderr */
+  const char *cache_path;    /* --cache FILE: facts of unchanged builds are
+                                reused (docs/cache.md); NULL: no cache */
 } cf_analyze_opts;
 
 /* Run the analysis into *out (free with cf_analysis_free, also on error).
