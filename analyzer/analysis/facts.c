@@ -47,7 +47,7 @@ int cf_target_matches(const cf_target *t, const cf_tested *tested,
                       const char *ref) {
   switch (t->kind) {
   case 'p': return tested->pr == t->pr;
-  case 's': return cf_sha_match(tested->sha, t->value);
+  case 's': return cf_sha_prefix_match(tested->sha, t->value);
   case 'r': return ref && !strcmp(ref, t->value);
   default: return 0;
   }

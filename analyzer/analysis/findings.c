@@ -353,7 +353,7 @@ static void target_findings(cf_analysis *a, size_t *cap) {
     for (size_t i = 0; a->have_prs && i < a->n_prs; i++)
       if (a->target.kind == 'p' && a->prs[i].number == a->target.pr) pr = &a->prs[i];
     if (pr && pr->head_sha && newest->tested.sha &&
-        !cf_sha_match(pr->head_sha, newest->tested.sha))
+        !cf_sha_prefix_match(pr->head_sha, newest->tested.sha))
       moved = 1;
     v->operator_ready = newest->genuine == 1 && full && !moved;
     cf_finding *fd = new_finding(a, cap, "genuine-pass", SEV_INFO, newest->started);
@@ -478,7 +478,7 @@ static void load_findings(cf_analysis *a, size_t *cap) {
     cf_time first = CF_TIME_NONE;
     for (size_t j = i; j < a->n_builds; j++) {
       const cf_facts *g = &a->builds[j];
-      if (g->excluded || !cf_sha_match(g->tested.sha, f->tested.sha)) continue;
+      if (g->excluded || !cf_sha_prefix_match(g->tested.sha, f->tested.sha)) continue;
       seen[j] = 1;
       int failed = g->verdict == CF_VERDICT_TIMING || g->verdict == CF_VERDICT_RECIPE ||
                    g->verdict == CF_VERDICT_UNKNOWN;

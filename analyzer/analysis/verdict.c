@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "ciforensics/analysis.h"
+#include "ciforensics/prs.h"
 #include "ciforensics/stats.h"
 
 const char *cf_class_name(cf_class c) {
@@ -58,12 +59,6 @@ static const char *hhmm(cf_time t, char *buf, size_t size) {
   return cf_time_format(t, buf, size);
 }
 
-int cf_sha_match(const char *a, const char *b) {
-  if (!a || !b) return 0;
-  size_t la = strlen(a), lb = strlen(b), n = la < lb ? la : lb;
-  if (n < 7) return la == lb && !strcmp(a, b) && la > 0;
-  return strncasecmp(a, b, n) == 0;
-}
 
 static int in_list(char **list, size_t n, const char *s) {
   if (!s) return 0;
@@ -307,7 +302,7 @@ static int sha_passes(const cf_analysis *a, const cf_facts *f, double *max_load,
   for (size_t i = 0; i < a->n_builds; i++) {
     const cf_facts *g = &a->builds[i];
     if (g->excluded || g->verdict != CF_VERDICT_PASS ||
-        !cf_sha_match(g->tested.sha, f->tested.sha))
+        !cf_sha_prefix_match(g->tested.sha, f->tested.sha))
       continue;
     n++;
     if (!g->load_known) *loads_known = 0;
@@ -392,7 +387,7 @@ static void decide_failure(cf_analysis *a, cf_facts *f) {
   int same = 0, calm = 0;
   for (size_t i = 0; f->tested.sha && i < a->n_builds; i++) {
     const cf_facts *g = &a->builds[i];
-    if (!is_failure(g) || !cf_sha_match(g->tested.sha, f->tested.sha) ||
+    if (!is_failure(g) || !cf_sha_prefix_match(g->tested.sha, f->tested.sha) ||
         !cf_facts_same_way(f, g) || !outside_every_event(a, g))
       continue;
     same++;

@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "ciforensics/model.h"
+#include "ciforensics/prs.h" /* cf_sha_prefix_match */
 #include "ciforensics/util.h"
 
 typedef enum {
@@ -269,8 +270,6 @@ int cf_target_matches(const cf_target *t, const cf_tested *tested,
                       const char *ref);
 char *cf_target_describe(const cf_target *t); /* "pr=4"; caller frees */
 
-/* shas equal by prefix (>= 7 hex chars) in either direction */
-int cf_sha_match(const char *a, const char *b);
 
 /* Does event e apply to build f (scope: machine, recipe, tier)? */
 int cf_event_applies_to(const cf_eventfact *e, const cf_facts *f,

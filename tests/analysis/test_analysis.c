@@ -536,9 +536,9 @@ static void targets_parse_and_match(void) {
   CHECK(cf_target_parse("pr=x", &t, &e) != 0);
   cf_err_clear(&e);
   CHECK(cf_target_parse("branch=main", &t, &e) != 0);
-  CHECK(cf_sha_match("d42d0f7c", "d42d0f7cabc") == 1);
-  CHECK(cf_sha_match("d42d0f7c", "d42d0f7d") == 0);
-  CHECK(cf_sha_match("abc", "abcdef0") == 0);
+  CHECK(cf_sha_prefix_match("d42d0f7c", "d42d0f7cabc") == 1);
+  CHECK(cf_sha_prefix_match("d42d0f7c", "d42d0f7d") == 0);
+  CHECK(cf_sha_prefix_match("abc", "abcdef0") == 0);
 }
 
 CF_TEST_MAIN(T(infra_hit_decides), T(incident_window_confounds),
