@@ -97,15 +97,17 @@ blob = con.execute("SELECT SUM(LENGTH(log_data)) FROM logs").fetchone()[0]
 med = {}
 for k in "abc":
     rs = [r for r in rows if r[0] == k]
-    med[k] = (statistics.median(float(r[1]) for r in rs),
-              statistics.median(float(r[2]) for r in rs), len(rs))
+    if rs:  # RUNS_B=0 leaves b out
+        med[k] = (statistics.median(float(r[1]) for r in rs),
+                  statistics.median(float(r[2]) for r in rs), len(rs))
 rss = max(int(r[3]) for r in rows if r[0] == "a") / 1024.0
 print("figures: %d builds (%d not successful), %.2f GB of log blobs, %s patterns"
       % (nb, nf, blob / 1e9, sys.argv[3]))
 names = {"a": "ciforensics analyze", "b": "sqlite3 | rg -c -f", "c": "sqlite3 > /dev/null"}
-for k in "abc":
+for k in sorted(med):
     print("  %s %-22s wall %8.2f s  cpu %8.2f s  (median of %d)" % (k, names[k], med[k][0], med[k][1], med[k][2]))
-print("  a/b wall %.3f  cpu %.3f" % (med["a"][0] / med["b"][0], med["a"][1] / med["b"][1]))
+if "b" in med:
+    print("  a/b wall %.3f  cpu %.3f" % (med["a"][0] / med["b"][0], med["a"][1] / med["b"][1]))
 print("  a/c wall %.3f  cpu %.3f" % (med["a"][0] / med["c"][0], med["a"][1] / med["c"][1]))
 print("  a peak RSS %.1f MiB" % rss)
 EOF
