@@ -16,9 +16,10 @@ What the logs look like (drone-schema.md section 2): a JSON array of
 {"pos","out","time"} elements written by Go's encoding/json (compact, "<",
 ">", "&" as \\u003c \\u003e \\u0026, ESC as \\u001b), one line per element
 with its "\\n", runner-go's trailing newline. Steps: clone, a lint step, an
-image build (~35 KB, always passing), the harness step (tiers install/upgrade/backup/restore/custom with pytest
-output, docker service tables, database logs, ANSI colours, HTML and shell
-snippets with <>&), and a report step. Sizes: ~100 KB of text per build on
+image build (~35 KB, always passing), the harness step (tiers install,
+upgrade, backup, restore, custom with pytest output, docker service tables,
+database logs, ANSI colours, HTML and shell snippets with <>&), and a
+report step. Sizes: ~100 KB of text per build on
 average, and one build in ~400 carries a harness log near Drone's 5 MiB cap
 (half of those truncated runner-go style: first pos > 0).
 
