@@ -313,13 +313,6 @@ static int sha_passes(const cf_analysis *a, const cf_facts *f, double *max_load,
 
 static void decide_failure(cf_analysis *a, cf_facts *f) {
   char t1[CF_TIME_BUFSZ], t2[CF_TIME_BUFSZ], t3[CF_TIME_BUFSZ];
-  if (f->n_problems) {
-    f->verdict = CF_VERDICT_UNKNOWN;
-    f->confidence = CF_CONF_LOW;
-    for (size_t i = 0; i < f->n_problems; i++)
-      add_reason(f, "input unreadable: %s", f->problems[i]);
-    return;
-  }
   const cf_hitfact *infra = first_deciding(f, CF_CLS_INFRA);
   const cf_hitfact *timing = first_deciding(f, CF_CLS_TIMING);
   const cf_hitfact *recipe = first_deciding(f, CF_CLS_RECIPE);
@@ -448,7 +441,14 @@ void cf_decide_all(cf_analysis *a) {
   for (size_t i = 0; i < a->n_builds; i++) {
     cf_facts *f = &a->builds[i];
     if (f->excluded) continue;
-    if (f->finished == CF_TIME_NONE || !cf_status_done(f->status) ||
+    if (f->n_problems) {
+      /* an unreadable build, log or artifact: no verdict can stand on it,
+       * a pass included (DESIGN.md "Errors and bad input") */
+      f->verdict = CF_VERDICT_UNKNOWN;
+      f->confidence = CF_CONF_LOW;
+      for (size_t k = 0; k < f->n_problems; k++)
+        add_reason(f, "input unreadable: %s", f->problems[k]);
+    } else if (f->finished == CF_TIME_NONE || !cf_status_done(f->status) ||
         (a->as_of != CF_TIME_NONE && f->finished > a->as_of)) {
       f->verdict = CF_VERDICT_RUNNING;
       f->confidence = CF_CONF_HIGH;

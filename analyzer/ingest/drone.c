@@ -474,7 +474,7 @@ static void describe_sel(cf_buf *b, const cf_build_sel *sel) {
   int nums = sel->from > 0 || sel->to != LONG_MAX;
   int times = sel->since != CF_TIME_NONE || sel->until != CF_TIME_NONE;
   if (nums) {
-    if (sel->from > 0) cf_buf_printf(b, "#%ld", sel->from);
+    if (sel->from > 0 || sel->from == sel->to) cf_buf_printf(b, "#%ld", sel->from);
     if (sel->from != sel->to) {
       cf_buf_puts(b, "..");
       if (sel->to != LONG_MAX) cf_buf_printf(b, "#%ld", sel->to);

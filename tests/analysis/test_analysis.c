@@ -258,7 +258,13 @@ static void running_cancelled_unreadable(void) {
   bad->problems = cf_xmalloc(sizeof *bad->problems);
   bad->problems[0] = cf_xstrdup("runs/4/results.json: line 1: bad JSON");
   bad->n_problems = 1;
+  cf_facts *badpass = add_build(&a, 5, "success", DAY + H, "aaaaaaaa1", -1);
+  badpass->problems = cf_xmalloc(sizeof *badpass->problems);
+  badpass->problems[0] = cf_xstrdup("runs/5/junit.xml: XML entity declarations are not accepted");
+  badpass->n_problems = 1;
   decide(&a);
+  CHECK_INT(badpass->verdict, CF_VERDICT_UNKNOWN); /* a pass needs readable inputs too */
+  CHECK(has_reason(badpass, "input unreadable"));
   CHECK_INT(run->verdict, CF_VERDICT_RUNNING);
   CHECK_INT(late->verdict, CF_VERDICT_RUNNING);
   CHECK_INT(killed->verdict, CF_VERDICT_CANCELLED);
