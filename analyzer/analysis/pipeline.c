@@ -55,6 +55,8 @@ typedef struct run {
   cf_prs prs;
   cf_target target;
   cf_cache *cache;       /* --cache, NULL without */
+  cf_rawscan *rawscan;   /* raw-blob literal prefilter, one per run; NULL
+                            with CIFORENSICS_NO_RAWSCAN (benchmarks, checks) */
   char *runs_abs;        /* the runs directory's absolute path, for the key */
 } run;
 
@@ -689,13 +691,12 @@ static int read_build(run *r, int64_t repo_id, long number, cf_facts *f) {
     /* Every step is matched (hits elsewhere are context); logs are read and
      * dropped one step at a time. */
     /* CIFORENSICS_NO_RAWSCAN: decode every step (benchmark and checks) */
-    cf_rawscan *scan = getenv("CIFORENSICS_NO_RAWSCAN") ? NULL : cf_rawscan_new(r->rules);
+    cf_rawscan *scan = r->rawscan;
     for (size_t s = 0; s < b.n_stages; s++)
       for (size_t k = 0; k < b.stages[s].n_steps; k++) {
         const cf_step *st = &b.stages[s].steps[k];
         if (st->has_log_row) match_step(r, f, st, st == fs, scan);
       }
-    cf_rawscan_free(scan);
     /* Drone's own message for the failure (a config error, or a step the
      * runner could not run: image pull, engine failure) is evidence too:
      * it is matched as a one-line step of its own, anchored at line 0. */
@@ -865,6 +866,7 @@ static int load_context(run *r, cf_err *err) {
   free(shipped);
   if (rc) return -1;
   r->matcher = cf_matcher_new(r->rules, NULL);
+  r->rawscan = getenv("CIFORENSICS_NO_RAWSCAN") ? NULL : cf_rawscan_new(r->rules);
   r->a->rules_hash = cf_xstrdup(cf_ruleset_hash(r->rules));
   r->a->n_rules = cf_ruleset_count(r->rules);
   if (o->events_path) {
@@ -888,6 +890,7 @@ static int load_context(run *r, cf_err *err) {
 
 static void close_run(run *r) {
   cf_cache_close(r->cache);
+  cf_rawscan_free(r->rawscan);
   free(r->runs_abs);
   cf_drone_close(r->db);
   cf_matcher_free(r->matcher);
