@@ -164,9 +164,18 @@ def get_log(path, build, step):
     return bytes(r[0])
 
 
-def analyze_args(db, runs=None, fmt="json", builds="515..612", extra=()):
+def private_rules(dst):
+    """A copy of the shipped rules/ at dst: tests compare reports across
+    runs, and the rule library must not change between them."""
+    shutil.copytree(os.path.join(ROOT, "rules"), dst)
+    return dst
+
+
+def analyze_args(db, runs=None, fmt="json", builds="515..612", extra=(), rules=None):
     a = ["analyze", "--db", db, "--repo", REPO, "--builds", builds,
          "--recipe", "ghost", "--format", fmt]
+    if rules:
+        a += ["--rules", rules]
     if runs:
         a += ["--runs", runs]
     return a + list(extra)

@@ -25,12 +25,18 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "hostile"))
-from cfhelp import GHOST, REPO, analyze_args, check, finish, ghost_db, need_exe, rmtree, run, tmpdir  # noqa: E402
+from cfhelp import (GHOST, REPO, analyze_args as _args, check, finish, ghost_db, need_exe,  # noqa: E402
+                    private_rules, rmtree, run, tmpdir)
 
 need_exe()
 T = tmpdir()
 AS_OF = ["--as-of", "2026-06-13T06:38Z"]
 RUNS = os.path.join(GHOST, "runs")
+RULES = private_rules(os.path.join(T, "rules"))
+
+
+def analyze_args(*a, **k):
+    return _args(*a, rules=RULES, **k)
 TABLES = ("repos", "builds", "stages", "steps", "logs")
 
 

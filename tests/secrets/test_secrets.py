@@ -16,10 +16,11 @@ import sqlite3
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "hostile"))
-from cfhelp import REPO, analyze_args, check, copy_runs, finish, ghost_db, get_log, need_exe, rmtree, run, set_log, tmpdir  # noqa: E402,E501
+from cfhelp import REPO, analyze_args as _args, private_rules, check, copy_runs, finish, ghost_db, get_log, need_exe, rmtree, run, set_log, tmpdir  # noqa: E402,E501
 
 need_exe()
 T = tmpdir()
+RULES = private_rules(os.path.join(T, "rules"))
 
 # Each secret's value holds a marker no output may contain. Shapes follow
 # docs/redaction.md: key names, Authorization headers, JWTs, PEM blocks,
@@ -48,6 +49,12 @@ PLANT = [
     "GET https://api.example.com/v1/x?access_token=%s&page=2" % QTOK,
     "DB_PASSWORD='%s'" % DBPW,
 ]
+
+
+def analyze_args(*a, **k):
+    if "--rules" not in k.get("extra", ()):
+        k["rules"] = RULES
+    return _args(*a, **k)
 
 
 def leaks(blob):
