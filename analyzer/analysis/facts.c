@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ciforensics/analysis.h"
 
@@ -62,6 +63,58 @@ char *cf_target_describe(const cf_target *t) {
   default: break;
   }
   return cf_buf_steal(&b);
+}
+
+/* ---- builds by tested sha ---- */
+
+static int key_cmp(const char *a, const char *b) {
+  return strncasecmp(a, b, 7);
+}
+
+static const cf_analysis *g_sort_analysis; /* qsort has no context argument */
+
+static int idx_cmp(const void *pa, const void *pb) {
+  const cf_facts *a = &g_sort_analysis->builds[*(const size_t *)pa];
+  const cf_facts *b = &g_sort_analysis->builds[*(const size_t *)pb];
+  int c = key_cmp(a->tested.sha, b->tested.sha);
+  if (c) return c;
+  return a->number < b->number ? -1 : a->number > b->number; /* stable */
+}
+
+void cf_sha_index_build(cf_sha_index *ix, const cf_analysis *a) {
+  ix->a = a;
+  ix->n = 0;
+  ix->idx = cf_xmalloc((a->n_builds + 1) * sizeof *ix->idx);
+  for (size_t i = 0; i < a->n_builds; i++)
+    if (a->builds[i].tested.sha) ix->idx[ix->n++] = i;
+  g_sort_analysis = a;
+  if (ix->n) qsort(ix->idx, ix->n, sizeof *ix->idx, idx_cmp);
+  g_sort_analysis = NULL;
+}
+
+void cf_sha_index_range(const cf_sha_index *ix, const char *sha, size_t *lo, size_t *hi) {
+  *lo = *hi = 0;
+  if (!sha) return;
+  size_t l = 0, h = ix->n;
+  while (l < h) { /* first with key >= sha's */
+    size_t m = l + (h - l) / 2;
+    if (key_cmp(ix->a->builds[ix->idx[m]].tested.sha, sha) < 0) l = m + 1;
+    else h = m;
+  }
+  *lo = l;
+  h = ix->n;
+  while (l < h) { /* first with key > sha's */
+    size_t m = l + (h - l) / 2;
+    if (key_cmp(ix->a->builds[ix->idx[m]].tested.sha, sha) <= 0) l = m + 1;
+    else h = m;
+  }
+  *hi = l;
+}
+
+void cf_sha_index_free(cf_sha_index *ix) {
+  free(ix->idx);
+  ix->idx = NULL;
+  ix->n = 0;
 }
 
 static void free_strv(char **v, size_t n) {

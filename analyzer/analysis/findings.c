@@ -467,18 +467,23 @@ static void event_findings(cf_analysis *a, size_t *cap) {
 static void load_findings(cf_analysis *a, size_t *cap) {
   char sb[16];
   unsigned char *seen = cf_xcalloc(a->n_builds + 1, 1);
+  cf_sha_index ix;
+  cf_sha_index_build(&ix, a);
   for (size_t i = 0; i < a->n_builds; i++) {
     const cf_facts *f = &a->builds[i];
     if (seen[i] || f->excluded || !f->tested.sha) continue;
+    size_t lo, hi;
+    cf_sha_index_range(&ix, f->tested.sha, &lo, &hi);
     double *fail = NULL, *pass = NULL;
     size_t nf = 0, cf = 0, np = 0, cp = 0;
     long *members = NULL;
     size_t nm = 0, cm = 0;
     int unknown_load = 0;
     cf_time first = CF_TIME_NONE;
-    for (size_t j = i; j < a->n_builds; j++) {
+    for (size_t k = lo; k < hi; k++) { /* the sha's builds, in build order */
+      size_t j = ix.idx[k];
       const cf_facts *g = &a->builds[j];
-      if (g->excluded || !cf_sha_prefix_match(g->tested.sha, f->tested.sha)) continue;
+      if (j < i || g->excluded || !cf_sha_prefix_match(g->tested.sha, f->tested.sha)) continue;
       seen[j] = 1;
       int failed = g->verdict == CF_VERDICT_TIMING || g->verdict == CF_VERDICT_RECIPE ||
                    g->verdict == CF_VERDICT_UNKNOWN;
@@ -526,8 +531,8 @@ static void load_findings(cf_analysis *a, size_t *cap) {
       if (!testable) cf_buf_puts(&text, " Too few runs for a test.");
       if (unknown_load) cf_buf_puts(&text, " Some runs have no load figure.");
       fd->text = cf_buf_steal(&text);
-      for (size_t j = 0; j < a->n_builds; j++) {
-        const cf_facts *g = &a->builds[j];
+      for (size_t q = lo; q < hi; q++) {
+        const cf_facts *g = &a->builds[ix.idx[q]];
         for (size_t k = 0; k < nm; k++)
           if (g->number == members[k] && g->load_known) {
             char t1[CF_TIME_BUFSZ], ex[160];
@@ -544,6 +549,7 @@ static void load_findings(cf_analysis *a, size_t *cap) {
     free(pass);
     free(members);
   }
+  cf_sha_index_free(&ix);
   free(seen);
 }
 

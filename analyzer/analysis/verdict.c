@@ -176,23 +176,35 @@ static int is_failure(const cf_facts *f) {
          f->verdict != CF_VERDICT_CANCELLED && f->verdict != CF_VERDICT_RUNNING;
 }
 
-/* Load medians per machine over the range (DESIGN.md "load at failure"). */
+/* Load medians per machine over the range (DESIGN.md "load at failure"):
+ * one median per machine, then one comparison per build. */
 static void mark_elevated(cf_analysis *a) {
+  /* at most one machine per build */
+  const char **machines = cf_xmalloc((a->n_builds + 1) * sizeof *machines);
+  double *medians = cf_xmalloc((a->n_builds + 1) * sizeof *medians);
+  size_t n_machines = 0;
+  double *vals = cf_xmalloc((a->n_builds + 1) * sizeof *vals);
   for (size_t i = 0; i < a->n_builds; i++) {
     cf_facts *f = &a->builds[i];
     f->elevated = 0;
     if (f->excluded || !f->load_known) continue;
-    double *vals = cf_xmalloc(a->n_builds * sizeof *vals);
-    size_t n = 0;
-    for (size_t j = 0; j < a->n_builds; j++) {
-      const cf_facts *g = &a->builds[j];
-      if (!g->excluded && g->load_known && !strcmp(g->machine, f->machine))
-        vals[n++] = g->load;
+    size_t m = 0;
+    while (m < n_machines && strcmp(machines[m], f->machine)) m++;
+    if (m == n_machines) {
+      size_t n = 0;
+      for (size_t j = 0; j < a->n_builds; j++) {
+        const cf_facts *g = &a->builds[j];
+        if (!g->excluded && g->load_known && !strcmp(g->machine, f->machine))
+          vals[n++] = g->load;
+      }
+      machines[n_machines++] = f->machine;
+      medians[m] = cf_stats_median(vals, n);
     }
-    double median = cf_stats_median(vals, n);
-    free(vals);
-    f->elevated = f->load > median;
+    f->elevated = f->load > medians[m];
   }
+  free(vals);
+  free(machines);
+  free(medians);
 }
 
 static const cf_eventfact *window_at(const cf_analysis *a, const cf_facts *f,
@@ -294,13 +306,15 @@ static void hit_reason(cf_facts *f, const cf_hitfact *h) {
 }
 
 /* Passes of the same tested sha, for the timing and recipe rules. */
-static int sha_passes(const cf_analysis *a, const cf_facts *f, double *max_load,
-                      int *loads_known) {
+static int sha_passes(const cf_analysis *a, const cf_sha_index *ix, const cf_facts *f,
+                      double *max_load, int *loads_known) {
   int n = 0;
   *max_load = -INFINITY;
   *loads_known = 1;
-  for (size_t i = 0; i < a->n_builds; i++) {
-    const cf_facts *g = &a->builds[i];
+  size_t lo, hi;
+  cf_sha_index_range(ix, f->tested.sha, &lo, &hi);
+  for (size_t k = lo; k < hi; k++) {
+    const cf_facts *g = &a->builds[ix->idx[k]];
     if (g->excluded || g->verdict != CF_VERDICT_PASS ||
         !cf_sha_prefix_match(g->tested.sha, f->tested.sha))
       continue;
@@ -311,7 +325,7 @@ static int sha_passes(const cf_analysis *a, const cf_facts *f, double *max_load,
   return n;
 }
 
-static void decide_failure(cf_analysis *a, cf_facts *f) {
+static void decide_failure(cf_analysis *a, const cf_sha_index *ix, cf_facts *f) {
   char t1[CF_TIME_BUFSZ], t2[CF_TIME_BUFSZ], t3[CF_TIME_BUFSZ];
   const cf_hitfact *infra = first_deciding(f, CF_CLS_INFRA);
   const cf_hitfact *timing = first_deciding(f, CF_CLS_TIMING);
@@ -352,7 +366,7 @@ static void decide_failure(cf_analysis *a, cf_facts *f) {
 
   double pass_max;
   int loads_known;
-  int passes = f->tested.sha ? sha_passes(a, f, &pass_max, &loads_known) : 0;
+  int passes = f->tested.sha ? sha_passes(a, ix, f, &pass_max, &loads_known) : 0;
   int load_above_passes = passes > 0 && loads_known && f->load_known &&
                           f->elevated && f->load > pass_max;
   if (timing || load_above_passes) {
@@ -378,8 +392,10 @@ static void decide_failure(cf_analysis *a, cf_facts *f) {
 
   /* Reproduced the same way on the same sha, outside every event. */
   int same = 0, calm = 0;
-  for (size_t i = 0; f->tested.sha && i < a->n_builds; i++) {
-    const cf_facts *g = &a->builds[i];
+  size_t lo, hi;
+  cf_sha_index_range(ix, f->tested.sha, &lo, &hi);
+  for (size_t k = lo; k < hi; k++) {
+    const cf_facts *g = &a->builds[ix->idx[k]];
     if (!is_failure(g) || !cf_sha_prefix_match(g->tested.sha, f->tested.sha) ||
         !cf_facts_same_way(f, g) || !outside_every_event(a, g))
       continue;
@@ -473,7 +489,10 @@ void cf_decide_all(cf_analysis *a) {
       failed[i] = 1;
     }
   }
+  cf_sha_index ix;
+  cf_sha_index_build(&ix, a);
   for (size_t i = 0; i < a->n_builds; i++)
-    if (failed[i]) decide_failure(a, &a->builds[i]);
+    if (failed[i]) decide_failure(a, &ix, &a->builds[i]);
+  cf_sha_index_free(&ix);
   free(failed);
 }

@@ -271,6 +271,20 @@ int cf_target_matches(const cf_target *t, const cf_tested *tested,
 char *cf_target_describe(const cf_target *t); /* "pr=4"; caller frees */
 
 
+/* Builds ordered by the first 7 characters of their tested sha (lower
+ * case), so "every build of this sha" is a binary search, not a scan of the
+ * range. Owns idx; free with cf_sha_index_free. */
+typedef struct cf_sha_index {
+  size_t *idx;           /* indexes into a->builds with a tested sha */
+  size_t n;
+  const cf_analysis *a;  /* borrowed */
+} cf_sha_index;
+void cf_sha_index_build(cf_sha_index *ix, const cf_analysis *a);
+/* [*lo, *hi) of ix->idx whose sha shares sha's first 7 characters; the
+ * caller still checks cf_sha_prefix_match for each. */
+void cf_sha_index_range(const cf_sha_index *ix, const char *sha, size_t *lo, size_t *hi);
+void cf_sha_index_free(cf_sha_index *ix);
+
 /* Does event e apply to build f (scope: machine, recipe, tier)? */
 int cf_event_applies_to(const cf_eventfact *e, const cf_facts *f,
                         const char *tier);
