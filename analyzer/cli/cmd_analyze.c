@@ -243,20 +243,24 @@ int cf_cmd_analyze(int argc, char **argv) {
     goto done;
   }
   int color = fmt == CF_FMT_MD && !out_path && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
-  char *text = fmt == CF_FMT_JSON ? cf_report_json(&a, CF_VERSION)
-                                  : cf_report_markdown(&a, CF_VERSION, color);
-  cf_analysis_free(&a);
   FILE *f = out_path ? fopen(out_path, "w") : stdout;
   if (!f) {
     cf_cli_error("analyze: -o %s: cannot write", out_path);
-    free(text);
+    cf_analysis_free(&a);
     goto done;
   }
   /* Every string from the inputs was redacted piece by piece before it was
    * formatted (report/), so the text is written as built: a second pass over
-   * the formatted text could swallow JSON quotes or Markdown emphasis. */
-  fputs(text, f);
-  free(text);
+   * the formatted text could swallow JSON quotes or Markdown emphasis. JSON
+   * is streamed build by build, so a large range is never held as text. */
+  if (fmt == CF_FMT_JSON) {
+    cf_report_json_write(&a, CF_VERSION, f);
+  } else {
+    char *text = cf_report_markdown(&a, CF_VERSION, color);
+    fputs(text, f);
+    free(text);
+  }
+  cf_analysis_free(&a);
   if (out_path && fclose(f)) {
     cf_cli_error("analyze: -o %s: write failed", out_path);
     rc = CF_EXIT_INTERNAL;

@@ -5,6 +5,7 @@
  * added, so the printed document never needs a second pass.
  */
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -192,7 +193,20 @@ static cJSON *finding_json(const cf_analysis *a, const cf_finding *fd) {
   return o;
 }
 
-char *cf_report_json(const cf_analysis *a, const char *version) {
+/* The builds array is the part that grows with the range: it is written
+ * one build at a time (each build's tree is printed and dropped), inside
+ * the rest of the document, which cJSON prints around a placeholder. The
+ * text is the same as printing one whole tree. */
+#define BUILDS_PLACEHOLDER "\"@@ciforensics-builds@@\""
+
+static void write_indented(FILE *out, const char *text, const char *indent) {
+  for (const char *p = text; *p; p++) {
+    fputc(*p, out);
+    if (*p == '\n') fputs(indent, out);
+  }
+}
+
+int cf_report_json_write(const cf_analysis *a, const char *version, FILE *out) {
   cJSON *root = cJSON_CreateObject();
   cJSON_AddStringToObject(root, "tool", "ciforensics");
   cJSON_AddStringToObject(root, "version", version);
@@ -227,10 +241,7 @@ char *cf_report_json(const cf_analysis *a, const char *version) {
   cJSON *events = cJSON_AddArrayToObject(root, "events");
   for (size_t i = 0; i < a->n_events; i++)
     cJSON_AddItemToArray(events, event_json(&a->events[i]));
-  cJSON *builds = cJSON_AddArrayToObject(root, "builds");
-  for (size_t i = 0; i < a->n_builds; i++)
-    if (!a->builds[i].excluded)
-      cJSON_AddItemToArray(builds, build_json(a, &a->builds[i]));
+  cJSON_AddRawToObject(root, "builds", BUILDS_PLACEHOLDER);
   cJSON *findings = cJSON_AddArrayToObject(root, "findings");
   for (size_t i = 0; i < a->n_findings; i++)
     cJSON_AddItemToArray(findings, finding_json(a, &a->findings[i]));
@@ -245,9 +256,33 @@ char *cf_report_json(const cf_analysis *a, const char *version) {
   }
   char *text = cJSON_Print(root);
   cJSON_Delete(root);
-  cf_buf out = {0};
-  cf_buf_puts(&out, text);
-  cf_buf_putc(&out, '\n');
+  char *mark = strstr(text, BUILDS_PLACEHOLDER);
+  fwrite(text, 1, (size_t)(mark - text), out);
+  int first = 1;
+  fputc('[', out);
+  for (size_t i = 0; i < a->n_builds; i++) {
+    if (a->builds[i].excluded) continue;
+    cJSON *b = build_json(a, &a->builds[i]);
+    char *bt = cJSON_Print(b);
+    cJSON_Delete(b);
+    if (!first) fputs(", ", out);
+    write_indented(out, bt, "\t\t"); /* the array sits two levels deep */
+    cJSON_free(bt);
+    first = 0;
+  }
+  fputc(']', out);
+  fputs(mark + strlen(BUILDS_PLACEHOLDER), out);
+  fputc('\n', out);
   cJSON_free(text);
-  return cf_buf_steal(&out);
+  return ferror(out) ? -1 : 0;
+}
+
+char *cf_report_json(const cf_analysis *a, const char *version) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *mem = open_memstream(&buf, &len);
+  if (!mem) return cf_xstrdup("");
+  cf_report_json_write(a, version, mem);
+  fclose(mem);
+  return buf;
 }
