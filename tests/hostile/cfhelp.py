@@ -86,10 +86,11 @@ class Result:
         return "rc=%s stdout=%r stderr=%r" % (self.rc, self.out[:600], self.err[:600])
 
 
-def run(args, cwd=None, mem_mb=1536, cpu_s=120, fsize_mb=256, env=None):
+def run(args, cwd=None, mem_mb=1536, cpu_s=120, fsize_mb=256, env=None, wall_s=600):
     """Run $CF_EXE args under limits; returns Result. A limit kill shows as a
     negative rc (signal) or rc from ASan's RSS check; both are failures to
-    callers that expect 0 or 1."""
+    callers that expect 0 or 1. wall_s catches a process blocked without
+    using CPU (e.g. opening a FIFO): it is killed and rc is "hung"."""
     e = dict(os.environ if env is None else env)
     if ASAN:
         e["ASAN_OPTIONS"] = (e.get("ASAN_OPTIONS", "") +
@@ -102,9 +103,12 @@ def run(args, cwd=None, mem_mb=1536, cpu_s=120, fsize_mb=256, env=None):
         resource.setrlimit(resource.RLIMIT_FSIZE, (fsize_mb << 20, fsize_mb << 20))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
-    p = subprocess.run([EXE] + list(args), cwd=cwd, env=e, preexec_fn=limits,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       stdin=subprocess.DEVNULL)
+    try:
+        p = subprocess.run([EXE] + list(args), cwd=cwd, env=e, preexec_fn=limits,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           stdin=subprocess.DEVNULL, timeout=wall_s)
+    except subprocess.TimeoutExpired as t:
+        return Result("hung", t.stdout or b"", t.stderr or b"")
     return Result(p.returncode, p.stdout, p.stderr)
 
 

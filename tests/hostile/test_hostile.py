@@ -134,6 +134,26 @@ for name, body in [("xxe", XXE), ("laughs", LAUGHS)]:
         f.write(body)
     one_bad_artifact("JUnit %s in runs/612 (a pass)" % name, runs, 612, "612/junit-custom.xml")
 
+# ---- files in runs/ that are not regular files ----
+# A FIFO blocks open() until a writer appears; a run folder is written by the
+# CI harness, so a stray FIFO must be an input problem, not a hang.
+runs = copy_runs(os.path.join(T, "runs-fifo"))
+os.mkfifo(os.path.join(runs, "557", "junit-fifo.xml"))
+r = run(analyze_args(DB, runs), wall_s=60)
+check(r.rc == 0 and "557/junit-fifo.xml" in r.text,
+      "a FIFO named *.xml in runs/557: an input problem, no hang", r, bug="B7")
+runs = copy_runs(os.path.join(T, "runs-special"))
+os.mkdir(os.path.join(runs, "557", "dir.xml"))
+os.symlink("loop.xml", os.path.join(runs, "557", "loop.xml"))
+os.symlink("/dev/zero", os.path.join(runs, "519", "zero.xml"))
+r = run(analyze_args(DB, runs), wall_s=300)
+check(r.rc == 0, "a directory, a symlink loop and /dev/zero named *.xml: exit 0", r)
+rep = json_report(r, "special files") if r.rc == 0 else None
+if rep:
+    got = sorted("/".join(p["file"].split("/")[-2:]) for p in rep["input_problems"])
+    check(got == ["519/zero.xml", "557/dir.xml", "557/loop.xml"],
+          "special files: each one an input problem", rep["input_problems"])
+
 # ---- results.json: deep nesting, wrong types ----
 deep = b'{"recipe": "ghost", "stages": ' + b"[" * 200000 + b"]" * 200000 + b"}"
 wrong_types = [
