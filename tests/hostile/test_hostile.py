@@ -82,6 +82,8 @@ def one_bad_artifact(what, runs, build, file_part, bug=None):
     r = run(analyze_args(DB, runs, extra=["--strict"]))
     check(r.rc == 1 and r.out == b"" and file_part in r.etext,
           what + ": --strict exits 1, no report, problem on stderr", r)
+    check(not any(ln.count(file_part) > 1 for ln in r.etext.split("\n")),
+          what + ": --strict names the file once per message", r.etext, bug="B6")
     return rep
 
 
