@@ -139,7 +139,10 @@ static void read_artifacts(run *r, cf_facts *f, artifacts *ar) {
   char *dir = cf_path_join(r->o->runs_dir, num);
   char *rj = cf_path_join(dir, "results.json");
   cf_err err = {{0}};
-  if (cf_file_exists(rj)) {
+  struct stat st;
+  if (stat(rj, &st) == 0 && !S_ISREG(st.st_mode)) {
+    problem(r, f, rj, "not a regular file");
+  } else if (cf_file_exists(rj)) {
     if (cf_results_load(rj, &ar->results, &err) == 0) {
       if (r->a->as_of_given && ar->results.finished != CF_TIME_NONE &&
           ar->results.finished > r->a->as_of) {
@@ -157,7 +160,10 @@ static void read_artifacts(run *r, cf_facts *f, artifacts *ar) {
   for (size_t i = 0; i < n; i++) {
     cf_junit j;
     cf_err_clear(&err);
-    if (cf_junit_load(files[i], &j, &err) == 0) {
+    if (!cf_file_exists(files[i])) {
+      /* a FIFO would block the read forever; a device never ends */
+      problem(r, f, files[i], "not a regular file");
+    } else if (cf_junit_load(files[i], &j, &err) == 0) {
       size_t cap = ar->n_junit;
       CF_PUSH(ar->junit, ar->n_junit, cap, j);
     } else {

@@ -235,8 +235,11 @@ int cf_cmd_analyze(int argc, char **argv) {
     goto done;
   }
   if (strict && a.n_problems) {
-    for (size_t i = 0; i < a.n_problems; i++)
-      cf_cli_error("%s: %s", a.problems[i].file, a.problems[i].problem);
+    for (size_t i = 0; i < a.n_problems; i++) {
+      const char *file = a.problems[i].file, *what = a.problems[i].problem;
+      if (cf_str_starts(what, file)) cf_cli_error("%s", what); /* already names it */
+      else cf_cli_error("%s: %s", file, what);
+    }
     cf_cli_error("analyze: --strict: %zu input problem%s, no report written", a.n_problems,
                  a.n_problems == 1 ? "" : "s");
     cf_analysis_free(&a);

@@ -105,9 +105,9 @@ static void counts(cf_buf *b, const cf_analysis *a) {
       total++;
     }
   cf_buf_printf(b,
-                "%zu builds: %zu pass, %zu infra-confounded, %zu timing, %zu recipe, "
+                "%zu build%s: %zu pass, %zu infra-confounded, %zu timing, %zu recipe, "
                 "%zu unknown",
-                total, n[CF_VERDICT_PASS], n[CF_VERDICT_INFRA], n[CF_VERDICT_TIMING],
+                total, total == 1 ? "" : "s", n[CF_VERDICT_PASS], n[CF_VERDICT_INFRA], n[CF_VERDICT_TIMING],
                 n[CF_VERDICT_RECIPE], n[CF_VERDICT_UNKNOWN]);
   if (n[CF_VERDICT_RUNNING]) cf_buf_printf(b, ", %zu running", n[CF_VERDICT_RUNNING]);
   if (n[CF_VERDICT_CANCELLED]) cf_buf_printf(b, ", %zu cancelled", n[CF_VERDICT_CANCELLED]);
