@@ -83,7 +83,7 @@ def one_bad_artifact(what, runs, build, file_part, bug=None):
     check(r.rc == 1 and r.out == b"" and file_part in r.etext,
           what + ": --strict exits 1, no report, problem on stderr", r)
     check(not any(ln.count(file_part) > 1 for ln in r.etext.split("\n")),
-          what + ": --strict names the file once per message", r.etext, bug="B6")
+          what + ": --strict names the file once per message", r.etext)
     return rep
 
 
@@ -143,7 +143,7 @@ runs = copy_runs(os.path.join(T, "runs-fifo"))
 os.mkfifo(os.path.join(runs, "557", "junit-fifo.xml"))
 r = run(analyze_args(DB, runs), wall_s=60)
 check(r.rc == 0 and "557/junit-fifo.xml" in r.text,
-      "a FIFO named *.xml in runs/557: an input problem, no hang", r, bug="B7")
+      "a FIFO named *.xml in runs/557: an input problem, no hang", r)
 runs = copy_runs(os.path.join(T, "runs-special"))
 os.mkdir(os.path.join(runs, "557", "dir.xml"))
 os.symlink("loop.xml", os.path.join(runs, "557", "loop.xml"))
