@@ -163,7 +163,10 @@ static void failure_modes(cf_analysis *a, size_t *cap) {
                       cf_verdict_name(g->verdict));
       }
       cf_buf_puts(&text, ".");
-      /* rivals, judged per member */
+      /* rivals, judged per member; a rival judged the same in every member
+       * is named once in a shared sentence */
+      cf_buf all_out = {0}, all_unseen = {0};
+      size_t n_all_out = 0, n_all_unseen = 0;
       for (size_t r = 0; h && r < h->n_rivals; r++) {
         long *out = NULL, *unseen = NULL;
         size_t n_out = 0, c_out = 0, n_unseen = 0, c_unseen = 0;
@@ -177,13 +180,17 @@ static void failure_modes(cf_analysis *a, size_t *cap) {
                 CF_PUSH(unseen, n_unseen, c_unseen, g->number);
             }
         }
-        if (n_out) {
+        if (n_out == n) {
+          cf_buf_printf(&all_out, "%s`%s`", n_all_out++ ? ", " : "", h->rivals[r]);
+        } else if (n_out) {
           cf_buf_printf(&text, " Rival `%s` ruled out in", h->rivals[r]);
           for (size_t k = 0; k < n_out; k++)
             cf_buf_printf(&text, "%s #%ld", k ? "," : "", out[k]);
           cf_buf_puts(&text, ": its evidence would be visible in the failing step and is absent.");
         }
-        if (n_unseen) {
+        if (n_unseen == n) {
+          cf_buf_printf(&all_unseen, "%s`%s`", n_all_unseen++ ? ", " : "", h->rivals[r]);
+        } else if (n_unseen) {
           cf_buf_printf(&text, " Rival `%s` not observable in", h->rivals[r]);
           for (size_t k = 0; k < n_unseen; k++)
             cf_buf_printf(&text, "%s #%ld", k ? "," : "", unseen[k]);
@@ -192,6 +199,18 @@ static void failure_modes(cf_analysis *a, size_t *cap) {
         free(out);
         free(unseen);
       }
+      if (n_all_out)
+        cf_buf_printf(&text, " Rival%s ruled out in all %zu (%s evidence would show in the "
+                             "failing step, and it does not): %s.",
+                      n_all_out == 1 ? "" : "s", n, n_all_out == 1 ? "its" : "their",
+                      all_out.data);
+      if (n_all_unseen)
+        cf_buf_printf(&text, " Rival%s not observable in any (nothing in the failing step "
+                             "could show %s): %s.",
+                      n_all_unseen == 1 ? "" : "s", n_all_unseen == 1 ? "it" : "them",
+                      all_unseen.data);
+      cf_buf_free(&all_out);
+      cf_buf_free(&all_unseen);
     }
     for (size_t k = 0; k < n; k++) {
       const cf_facts *g = &a->builds[members[k]];
