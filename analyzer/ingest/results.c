@@ -440,7 +440,12 @@ static int parse_root(rctx *c, const cJSON *root) {
   const cJSON *sv = member(root, "schema");
   if (sv) {
     if (!cJSON_IsNumber(sv)) return type_error(c, "schema", "a number");
-    r->schema = (int)sv->valuedouble;
+    /* checked before the cast: a double outside int's range is undefined
+     * behaviour (found by fuzz_results: "schema": 1e59) */
+    double d = sv->valuedouble;
+    if (d != floor(d) || d < 0 || d > 1000)
+      return type_error(c, "schema", "a whole number from 0 to 1000");
+    r->schema = (int)d;
   }
   if (get_string(c, root, "recipe", "recipe", &r->recipe)) return -1;
   if (get_string(c, root, "version", "version", &r->version)) return -1;

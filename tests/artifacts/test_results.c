@@ -159,6 +159,10 @@ static void wrong_types(void) {
             "from 0 to 5");
   CHECK_STR(error_of("{\"pr\": \"4\"}"),
             "runs/530/results.json: field 'pr': expected a number");
+  /* fuzz_results found the cast of an out-of-range double (UBSan) */
+  CHECK_STR(error_of("{\"schema\": 1e59}"),
+            "runs/530/results.json: field 'schema': expected a whole number "
+            "from 0 to 1000");
   CHECK_STR(error_of("{\"recipe\": 4}"),
             "runs/530/results.json: field 'recipe': expected a string");
   CHECK_STR(error_of("{\"stages\": 3}"),
