@@ -1003,9 +1003,8 @@ int cf_analyze_run(const cf_analyze_opts *o, cf_analysis *out, cf_err *err) {
     size_t wc = out->n_warnings;
     CF_PUSH(out->warnings, out->n_warnings, wc, cf_buf_steal(&b));
   }
-  size_t with_results = 0, with_junit = 0;
+  size_t with_results = 0;
   for (size_t i = 0; i < out->n_builds; i++) with_results += out->builds[i].has_results;
-  (void)with_junit;
   input_line(out, "%s (%zu builds read)", base_name(o->db_path), n);
   if (o->runs_dir) input_line(out, "runs/ (%zu results.json)", with_results);
   if (o->events_path)

@@ -55,10 +55,6 @@ static void add_reason(cf_facts *f, const char *fmt, ...) {
   CF_PUSH(f->reasons, f->n_reasons, cap, cf_buf_steal(&b));
 }
 
-static const char *hhmm(cf_time t, char *buf, size_t size) {
-  return cf_time_format(t, buf, size);
-}
-
 
 static int in_list(char **list, size_t n, const char *s) {
   if (!s) return 0;
@@ -301,7 +297,7 @@ static void hit_reason(cf_facts *f, const cf_hitfact *h) {
   char t[CF_TIME_BUFSZ];
   add_reason(f, "%s (%s) in step %s%s%s, line %ld at %s: %s", h->rule,
              cf_class_name(h->cls), h->step, h->tier ? ", tier " : "",
-             h->tier ? h->tier : "", h->line, hhmm(h->time, t, sizeof t),
+             h->tier ? h->tier : "", h->line, cf_time_format(h->time, t, sizeof t),
              h->title);
 }
 
@@ -345,16 +341,16 @@ static void decide_failure(cf_analysis *a, const cf_sha_index *ix, cf_facts *f) 
     if (window) {
       note_event(f, a, window);
       add_reason(f, "failing moment %s inside %s '%s' [%s, %s)",
-                 hhmm(f->failing_moment, t1, sizeof t1),
+                 cf_time_format(f->failing_moment, t1, sizeof t1),
                  window->kind == CF_EV_MAINTENANCE ? "maintenance" : "incident",
-                 window->title, hhmm(window->from, t2, sizeof t2),
-                 hhmm(window->to, t3, sizeof t3));
+                 window->title, cf_time_format(window->from, t2, sizeof t2),
+                 cf_time_format(window->to, t3, sizeof t3));
     }
     if (fix) {
       note_event(f, a, fix);
       add_reason(f, "%.0f min before fix '%s' (%s), which resolves %s",
                  (double)(fix->at - f->failing_moment) / 60.0, fix->title,
-                 hhmm(fix->at, t1, sizeof t1), resolved->rule);
+                 cf_time_format(fix->at, t1, sizeof t1), resolved->rule);
     }
     if (d && !infra) hit_reason(f, d); /* the cause the context confounds */
     int signals = (infra != NULL) + (window != NULL) + (fix != NULL);

@@ -139,7 +139,7 @@ static void problems_banner(cf_buf *b, const cf_analysis *a) {
   if (a->n_warnings) cf_buf_putc(b, '\n');
 }
 
-static void finding(cf_buf *b, const cf_analysis *a, const cf_finding *fd, int color) {
+static void finding(cf_buf *b, const cf_finding *fd, int color) {
   char t[CF_TIME_BUFSZ];
   cf_buf_printf(b, "%s**%s — ", color ? "\033[1m" : "", fd->id);
   put_safe(b, fd->title, 0);
@@ -165,7 +165,6 @@ static void finding(cf_buf *b, const cf_analysis *a, const cf_finding *fd, int c
   }
   if (fd->stats && strstr(fd->stats, "\"suggestive\":true") == NULL && fd->stats[0])
     cf_buf_printf(b, "- statistics: `%s`\n", fd->stats);
-  (void)a;
   cf_buf_putc(b, '\n');
 }
 
@@ -215,7 +214,7 @@ char *cf_report_markdown(const cf_analysis *a, const char *version, int color) {
   counts(&b, a);
   for (size_t i = 0; i < a->n_findings; i++)
     if (strcmp(a->findings[i].kind, "verdict"))
-      finding(&b, a, &a->findings[i], color);
+      finding(&b, &a->findings[i], color);
   table(&b, a);
   cf_buf_puts(&b, "Inputs: ");
   for (size_t i = 0; i < a->n_inputs; i++) {
