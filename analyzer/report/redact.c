@@ -409,10 +409,13 @@ static int looks_like_token(const char *v, size_t n) {
   return letters && digits;
 }
 
-/* Is position k inside the userinfo of a URL ("scheme://...k")? Then a
+/* Is position k inside the userinfo of a URL ("scheme://...k...@")? Then a
  * key-looking word there (https://x-access-token:...@) is the URL rule's
- * business, and the key rule must not swallow the host. */
-static int in_url_userinfo(const char *t, size_t k) {
+ * business, and the key rule must not swallow the host. Userinfo ends at an
+ * '@': without one ahead, "x=://;PASSWD=u" is no URL, and skipping the key
+ * there left it for a later pass to find once "://" was redacted (one key
+ * per pass along a chain; found by fuzz_redact). */
+static int in_url_userinfo(const char *t, size_t n, size_t k) {
   static const char ok[] = "._~%!$'()*+,;=-[]"; /* [] for CF_REDACTED */
   size_t i = k, steps = 0;
   while (i > 0 && steps < 256) {
@@ -421,7 +424,13 @@ static int in_url_userinfo(const char *t, size_t k) {
     i--;
     steps++;
   }
-  return i >= 3 && t[i - 1] == '/' && t[i - 2] == '/' && t[i - 3] == ':';
+  if (!(i >= 3 && t[i - 1] == '/' && t[i - 2] == '/' && t[i - 3] == ':')) return 0;
+  for (size_t j = k; j < n && j - k < 256; j++) {
+    unsigned char c = (unsigned char)t[j];
+    if (c == '@') return 1;
+    if (!(is_alpha(c) || is_digit(c) || c == ':' || (c && strchr(ok, c)))) break;
+  }
+  return 0;
 }
 
 /* The value after a key, starting at p: a quoted string whole (JSON
@@ -532,7 +541,7 @@ static size_t take_match(int r, const char *t, size_t n, const PCRE2_SIZE *ov,
   size_t vs, ve;
   int quoted = 0;
   if (r == R_KV) {
-    if (in_url_userinfo(t, ov[0])) return next;
+    if (in_url_userinfo(t, n, ov[0])) return next;
     /* A weak key glued to ':' and its value ("elixir_erl_pass:translate/2",
      * an Erlang module:function) is no key; a quoted one ("db_pass":"x")
      * is. */
