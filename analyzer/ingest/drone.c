@@ -265,6 +265,9 @@ int cf_drone_open(const char *path, int snapshot, cf_drone **out, cf_err *err) {
   if (stat(path, &sb) != 0)
     return cf_err_set(err, "%s: %s", path, strerror(errno));
   if (S_ISDIR(sb.st_mode)) return cf_err_set(err, "%s: is a directory", path);
+  /* sqlite would block opening a FIFO and cannot read a pipe or device */
+  if (!S_ISREG(sb.st_mode))
+    return cf_err_set(err, "%s: not a regular file (a Drone database is an SQLite file)", path);
   cf_drone *d = drone_new(path);
   char *uri = file_uri(path, wal_without_server(path));
   int rc = sqlite3_open_v2(uri, &d->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,

@@ -3,6 +3,7 @@
  * for the data directory (DESIGN.md "Command line", last paragraph).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +18,29 @@ int cf_read_file(const char *path, size_t max, char **out, size_t *len,
                  cf_err *err) {
   *out = NULL;
   if (len) *len = 0;
-  FILE *f = fopen(path, "rb");
-  if (!f) return cf_err_set(err, "%s: cannot open: %s", path, strerror(errno));
+  /* O_NONBLOCK so that a FIFO without a writer cannot block open(); it is
+   * cleared again for the reads, which then see the writer's data or EOF.
+   * A pipe is allowed (--events <(command)); a device or a directory not. */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return cf_err_set(err, "%s: cannot open: %s", path, strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    int e = errno;
+    close(fd);
+    return cf_err_set(err, "%s: cannot open: %s", path, strerror(e));
+  }
+  if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+    close(fd);
+    return cf_err_set(err, "%s: %s", path,
+                      S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");
+  }
+  int fl = fcntl(fd, F_GETFL);
+  FILE *f = fl == -1 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1 ? NULL : fdopen(fd, "rb");
+  if (!f) {
+    int e = errno;
+    close(fd);
+    return cf_err_set(err, "%s: cannot open: %s", path, strerror(e));
+  }
   cf_buf b = {0};
   char chunk[65536];
   size_t n;
@@ -35,6 +57,12 @@ int cf_read_file(const char *path, size_t max, char **out, size_t *len,
   if (bad) {
     cf_buf_free(&b);
     return cf_err_set(err, "%s: read error", path);
+  }
+  if (b.len == 0 && S_ISFIFO(st.st_mode)) {
+    /* an empty file can be a deliberate "none"; an empty pipe is a writer
+     * that failed or never came (--events <(command) when command failed) */
+    cf_buf_free(&b);
+    return cf_err_set(err, "%s: a pipe or FIFO that gave no data", path);
   }
   if (len) *len = b.len;
   *out = cf_buf_steal(&b);

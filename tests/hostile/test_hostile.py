@@ -144,6 +144,18 @@ os.mkfifo(os.path.join(runs, "557", "junit-fifo.xml"))
 r = run(analyze_args(DB, runs), wall_s=60)
 check(r.rc == 0 and "557/junit-fifo.xml" in r.text,
       "a FIFO named *.xml in runs/557: an input problem, no hang", r)
+# A FIFO given as an input file: the database, the events file, a rule file.
+# Nobody writes to it, so each must end in one clear message, not a hang.
+fifo = os.path.join(T, "fifo")
+os.mkfifo(fifo)
+r = run(analyze_args(fifo), wall_s=60)
+check(one_line_error(r, fifo, "not a regular file"), "a FIFO as --db: one clear message", r)
+r = run(analyze_args(DB, extra=["--events", fifo]), wall_s=60)
+check(r.rc == 1 and r.out == b"" and fifo in r.etext, "a FIFO as --events: an error, no hang", r)
+fdir = private_rules(os.path.join(T, "rules-fifo"))
+os.mkfifo(os.path.join(fdir, "zz-fifo.yaml"))
+r = run(analyze_args(DB, extra=["--rules", fdir]), wall_s=60)
+check(one_line_error(r, "zz-fifo.yaml"), "a FIFO among the rule files: one clear message", r)
 runs = copy_runs(os.path.join(T, "runs-special"))
 os.mkdir(os.path.join(runs, "557", "dir.xml"))
 os.symlink("loop.xml", os.path.join(runs, "557", "loop.xml"))

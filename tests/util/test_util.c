@@ -1,5 +1,7 @@
 /* Unit tests for analyzer/util: times, buffers, errors, files. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -93,5 +95,41 @@ static void read_file_limits(void) {
   unlink(path);
 }
 
+/* Files that are not regular: a FIFO without a writer must not block (the
+ * test would hang on the old fopen), an empty pipe is an error, a directory
+ * and a device are named as such; a pipe with a writer is read. */
+static void read_file_special(void) {
+  cf_err e = {{0}};
+  char *data = NULL;
+  size_t len = 0;
+  char dir[] = "/tmp/cf_test_util_dir_XXXXXX";
+  CHECK(mkdtemp(dir) != NULL);
+  char fifo[64];
+  snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+  CHECK(mkfifo(fifo, 0600) == 0);
+  CHECK(cf_read_file(fifo, 100, &data, &len, &e) != 0);
+  CHECK_CONTAINS(e.msg, "gave no data");
+  cf_err_clear(&e);
+  CHECK(cf_read_file(dir, 100, &data, &len, &e) != 0);
+  CHECK_CONTAINS(e.msg, "is a directory");
+  cf_err_clear(&e);
+  CHECK(cf_read_file("/dev/zero", 100, &data, &len, &e) != 0);
+  CHECK_CONTAINS(e.msg, "not a regular file");
+  cf_err_clear(&e);
+  int p[2];
+  CHECK(pipe(p) == 0);
+  CHECK(write(p[1], "piped", 5) == 5);
+  close(p[1]);
+  char via[32];
+  snprintf(via, sizeof via, "/dev/fd/%d", p[0]);
+  CHECK(cf_read_file(via, 100, &data, &len, &e) == 0);
+  CHECK_INT(len, 5);
+  CHECK_STR(data, "piped");
+  free(data);
+  close(p[0]);
+  unlink(fifo);
+  rmdir(dir);
+}
+
 CF_TEST_MAIN(T(time_forms), T(time_bad), T(time_no_zone_flag), T(time_format),
-             T(buffers), T(errors_keep_first), T(read_file_limits))
+             T(buffers), T(errors_keep_first), T(read_file_limits), T(read_file_special))
