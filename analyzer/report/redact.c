@@ -425,10 +425,12 @@ static int in_url_userinfo(const char *t, size_t n, size_t k) {
     steps++;
   }
   if (!(i >= 3 && t[i - 1] == '/' && t[i - 2] == '/' && t[i - 3] == ':')) return 0;
+  /* forward to the '@', not past the end of the authority; lenient inside
+   * it ("token:ghp_<id>@" in a fingerprint is still userinfo) */
   for (size_t j = k; j < n && j - k < 256; j++) {
     unsigned char c = (unsigned char)t[j];
     if (c == '@') return 1;
-    if (!(is_alpha(c) || is_digit(c) || c == ':' || (c && strchr(ok, c)))) break;
+    if (c <= ' ' || c == 0x7f || (strchr("/?#\"'\\`", c))) break;
   }
   return 0;
 }
