@@ -187,14 +187,7 @@ void cf_analysis_free(cf_analysis *a) {
   free(a->rules_hash);
   for (size_t i = 0; i < a->n_builds; i++) cf_facts_free(&a->builds[i]);
   free(a->builds);
-  for (size_t i = 0; i < a->n_events; i++) {
-    cf_eventfact *e = &a->events[i];
-    free(e->title);
-    free_strv(e->machines, e->n_machines);
-    free_strv(e->recipes, e->n_recipes);
-    free_strv(e->tiers, e->n_tiers);
-    free_strv(e->resolves, e->n_resolves);
-  }
+  for (size_t i = 0; i < a->n_events; i++) cf_event_clear(&a->events[i]);
   free(a->events);
   for (size_t i = 0; i < a->n_prs; i++) {
     free(a->prs[i].state);

@@ -241,8 +241,8 @@ static void failure_modes(cf_analysis *a, size_t *cap) {
 static cf_time latest_fix(const cf_analysis *a, size_t *which) {
   cf_time best = CF_TIME_NONE;
   for (size_t e = 0; e < a->n_events; e++) {
-    const cf_eventfact *ev = &a->events[e];
-    if (ev->kind != CF_EV_FIX || ev->at == CF_TIME_NONE) continue;
+    const cf_event *ev = &a->events[e];
+    if (ev->kind != CF_EVENT_FIX || ev->at == CF_TIME_NONE) continue;
     if (a->as_of != CF_TIME_NONE && ev->at > a->as_of) continue;
     int applies = 0, any_target = 0;
     for (size_t i = 0; i < a->n_builds; i++) {
@@ -430,8 +430,8 @@ static void event_findings(cf_analysis *a, size_t *cap) {
   char t1[CF_TIME_BUFSZ];
   const char *recipe = a->target.kind ? target_recipe(a) : NULL;
   for (size_t e = 0; e < a->n_events; e++) {
-    const cf_eventfact *ev = &a->events[e];
-    if (ev->kind == CF_EV_DEPLOY) continue;
+    const cf_event *ev = &a->events[e];
+    if (ev->kind == CF_EVENT_DEPLOY) continue;
     long *decided = NULL, *before = NULL;
     size_t n_dec = 0, c_dec = 0, n_bef = 0, c_bef = 0;
     for (size_t i = 0; i < a->n_builds; i++) {
@@ -440,23 +440,23 @@ static void event_findings(cf_analysis *a, size_t *cap) {
       for (size_t q = 0; q < f->n_events_applied; q++)
         if (f->events_applied[q] == e && f->verdict == CF_VERDICT_INFRA)
           CF_PUSH(decided, n_dec, c_dec, f->number);
-      if (ev->kind == CF_EV_FIX && a->target.kind && f->verdict == CF_VERDICT_PASS &&
+      if (ev->kind == CF_EVENT_FIX && a->target.kind && f->verdict == CF_VERDICT_PASS &&
           same_recipe(f, recipe) && f->started != CF_TIME_NONE && f->started < ev->at &&
           cf_event_applies_to(ev, f, NULL))
         CF_PUSH(before, n_bef, c_bef, f->number);
     }
     if (n_dec || n_bef) {
-      cf_time when = ev->kind == CF_EV_FIX ? ev->at : ev->from;
+      cf_time when = ev->kind == CF_EVENT_FIX ? ev->at : ev->from;
       cf_finding *fd = new_finding(a, cap, "event-relative", SEV_TARGET, when);
       add_event(fd, e);
       cf_buf text = {0};
-      if (ev->kind == CF_EV_FIX)
+      if (ev->kind == CF_EVENT_FIX)
         set_title(fd, "Relative to the fix '%s' (%s)", ev->title, utc(ev->at, t1));
       else
         set_title(fd, "Failures confounded by the %s '%s'",
-                  ev->kind == CF_EV_MAINTENANCE ? "maintenance" : "incident", ev->title);
+                  ev->kind == CF_EVENT_MAINTENANCE ? "maintenance" : "incident", ev->title);
       if (n_dec) {
-        cf_buf_printf(&text, ev->kind == CF_EV_FIX
+        cf_buf_printf(&text, ev->kind == CF_EVENT_FIX
                                  ? "Failures before the fix whose cause it resolves:"
                                  : "Infra-confounded: failing moment inside the window:");
         for (size_t k = 0; k < n_dec; k++) {

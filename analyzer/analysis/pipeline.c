@@ -764,40 +764,14 @@ static void progress_end(progress *p) {
 
 /* ---- context ---- */
 
-static cf_evkind kind_of(cf_event_kind k) {
-  switch (k) {
-  case CF_EVENT_FIX: return CF_EV_FIX;
-  case CF_EVENT_INCIDENT: return CF_EV_INCIDENT;
-  case CF_EVENT_MAINTENANCE: return CF_EV_MAINTENANCE;
-  default: return CF_EV_DEPLOY;
-  }
-}
-
-static char **copy_strv(char **v, size_t n) {
-  if (!n) return NULL;
-  char **out = cf_xmalloc(n * sizeof *out);
-  for (size_t i = 0; i < n; i++) out[i] = cf_xstrdup(v[i]);
-  return out;
-}
-
 /* Events after the review moment are unseen. */
 static void copy_events(run *r) {
   cf_analysis *a = r->a;
   for (size_t i = 0; r->have_events && i < r->events.n; i++) {
     const cf_event *e = &r->events.items[i];
-    cf_time point = e->is_window ? e->from : e->at;
-    if (a->as_of != CF_TIME_NONE && point > a->as_of) continue;
-    cf_eventfact ef;
-    memset(&ef, 0, sizeof ef);
-    ef.kind = kind_of(e->kind);
-    ef.title = cf_xstrdup(e->title);
-    ef.at = e->is_window ? CF_TIME_NONE : e->at;
-    ef.from = e->is_window ? e->from : CF_TIME_NONE;
-    ef.to = e->is_window ? e->to : CF_TIME_NONE;
-    ef.machines = copy_strv(e->machines, ef.n_machines = e->n_machines);
-    ef.recipes = copy_strv(e->recipes, ef.n_recipes = e->n_recipes);
-    ef.tiers = copy_strv(e->tiers, ef.n_tiers = e->n_tiers);
-    ef.resolves = copy_strv(e->resolves, ef.n_resolves = e->n_resolves);
+    if (a->as_of != CF_TIME_NONE && cf_event_point(e) > a->as_of) continue;
+    cf_event ef;
+    cf_event_copy(&ef, e);
     size_t cap = a->n_events;
     CF_PUSH(a->events, a->n_events, cap, ef);
   }

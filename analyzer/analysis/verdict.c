@@ -56,40 +56,13 @@ static void add_reason(cf_facts *f, const char *fmt, ...) {
 }
 
 
-static int in_list(char **list, size_t n, const char *s) {
-  if (!s) return 0;
-  for (size_t i = 0; i < n; i++)
-    if (!strcmp(list[i], s)) return 1;
-  return 0;
+int cf_event_applies_to(const cf_event *e, const cf_facts *f, const char *tier) {
+  return cf_event_applies(e, f->machine, f->tested.recipe, tier);
 }
 
-int cf_event_applies_to(const cf_eventfact *e, const cf_facts *f,
-                        const char *tier) {
-  if (e->n_machines && !in_list(e->machines, e->n_machines, f->machine))
-    return 0;
-  if (e->n_recipes && !in_list(e->recipes, e->n_recipes, f->tested.recipe))
-    return 0;
-  if (e->n_tiers && !in_list(e->tiers, e->n_tiers, tier)) return 0;
-  return 1;
-}
-
-static int event_confounds(const cf_eventfact *e) {
-  return e->kind == CF_EV_INCIDENT || e->kind == CF_EV_MAINTENANCE;
-}
-
-static int event_covers(const cf_eventfact *e, cf_time t) {
-  return t != CF_TIME_NONE && e->from != CF_TIME_NONE && t >= e->from &&
-         t < e->to;
-}
-
-static int fix_resolves(const cf_eventfact *e, const char *rule, cf_class c) {
-  if (e->kind != CF_EV_FIX) return 0;
-  for (size_t i = 0; i < e->n_resolves; i++) {
-    if (rule && !strcmp(e->resolves[i], rule)) return 1;
-    if (c != CF_CLS_NONE && !strcmp(e->resolves[i], cf_class_name(c)))
-      return 1;
-  }
-  return 0;
+/* Does fix e resolve a failure decided by rule (NULL: none) of class c? */
+static int fix_resolves(const cf_event *e, const char *rule, cf_class c) {
+  return cf_event_resolves(e, rule, c != CF_CLS_NONE ? cf_class_name(c) : NULL);
 }
 
 static int tier_eq(const char *a, const char *b) {
@@ -203,11 +176,11 @@ static void mark_elevated(cf_analysis *a) {
   free(medians);
 }
 
-static const cf_eventfact *window_at(const cf_analysis *a, const cf_facts *f,
+static const cf_event *window_at(const cf_analysis *a, const cf_facts *f,
                                      cf_time t) {
   for (size_t i = 0; i < a->n_events; i++) {
-    const cf_eventfact *e = &a->events[i];
-    if (event_confounds(e) && event_covers(e, t) &&
+    const cf_event *e = &a->events[i];
+    if (cf_event_is_confounding(e) && cf_event_covers(e, t) &&
         cf_event_applies_to(e, f, f->failed_tier))
       return e;
   }
@@ -215,7 +188,7 @@ static const cf_eventfact *window_at(const cf_analysis *a, const cf_facts *f,
 }
 
 static void note_event(cf_facts *f, const cf_analysis *a,
-                       const cf_eventfact *e) {
+                       const cf_event *e) {
   size_t idx = (size_t)(e - a->events);
   for (size_t i = 0; i < f->n_events_applied; i++)
     if (f->events_applied[i] == idx) return;
@@ -224,11 +197,11 @@ static void note_event(cf_facts *f, const cf_analysis *a,
 }
 
 /* The first applicable fix after t that resolves one of the deciding hits. */
-static const cf_eventfact *later_fix(const cf_analysis *a, const cf_facts *f,
+static const cf_event *later_fix(const cf_analysis *a, const cf_facts *f,
                                      const cf_hitfact **resolved) {
   for (size_t i = 0; i < a->n_events; i++) {
-    const cf_eventfact *e = &a->events[i];
-    if (e->kind != CF_EV_FIX || e->at == CF_TIME_NONE ||
+    const cf_event *e = &a->events[i];
+    if (e->kind != CF_EVENT_FIX || e->at == CF_TIME_NONE ||
         f->failing_moment == CF_TIME_NONE || e->at <= f->failing_moment)
       continue;
     if (!cf_event_applies_to(e, f, f->failed_tier)) continue;
@@ -326,9 +299,9 @@ static void decide_failure(cf_analysis *a, const cf_sha_index *ix, cf_facts *f) 
   const cf_hitfact *infra = first_deciding(f, CF_CLS_INFRA);
   const cf_hitfact *timing = first_deciding(f, CF_CLS_TIMING);
   const cf_hitfact *recipe = first_deciding(f, CF_CLS_RECIPE);
-  const cf_eventfact *window = window_at(a, f, f->failing_moment);
+  const cf_event *window = window_at(a, f, f->failing_moment);
   const cf_hitfact *resolved = NULL;
-  const cf_eventfact *fix = later_fix(a, f, &resolved);
+  const cf_event *fix = later_fix(a, f, &resolved);
 
   if (infra || window || fix) {
     f->verdict = CF_VERDICT_INFRA;
@@ -342,7 +315,7 @@ static void decide_failure(cf_analysis *a, const cf_sha_index *ix, cf_facts *f) 
       note_event(f, a, window);
       add_reason(f, "failing moment %s inside %s '%s' [%s, %s)",
                  cf_time_format(f->failing_moment, t1, sizeof t1),
-                 window->kind == CF_EV_MAINTENANCE ? "maintenance" : "incident",
+                 window->kind == CF_EVENT_MAINTENANCE ? "maintenance" : "incident",
                  window->title, cf_time_format(window->from, t2, sizeof t2),
                  cf_time_format(window->to, t3, sizeof t3));
     }

@@ -148,7 +148,8 @@ static int parse_kind(const char *s, cf_event_kind *k) {
   return -1;
 }
 
-static void event_free(cf_event *e) {
+void cf_event_clear(cf_event *e) {
+  if (!e) return;
   free(e->title);
   for (size_t i = 0; i < e->n_machines; i++) free(e->machines[i]);
   free(e->machines);
@@ -159,6 +160,29 @@ static void event_free(cf_event *e) {
   for (size_t i = 0; i < e->n_resolves; i++) free(e->resolves[i]);
   free(e->resolves);
   free(e->resolves_lines);
+  memset(e, 0, sizeof *e);
+}
+
+static char **copy_strv(char *const *v, size_t n) {
+  if (!n) return NULL;
+  char **out = cf_xmalloc(n * sizeof *out);
+  for (size_t i = 0; i < n; i++) out[i] = cf_xstrdup(v[i]);
+  return out;
+}
+
+void cf_event_copy(cf_event *dst, const cf_event *src) {
+  *dst = *src;
+  dst->title = src->title ? cf_xstrdup(src->title) : NULL;
+  dst->machines = copy_strv(src->machines, src->n_machines);
+  dst->recipes = copy_strv(src->recipes, src->n_recipes);
+  dst->tiers = copy_strv(src->tiers, src->n_tiers);
+  dst->resolves = copy_strv(src->resolves, src->n_resolves);
+  dst->resolves_lines = NULL;
+  if (src->n_resolves && src->resolves_lines) {
+    dst->resolves_lines = cf_xmalloc(src->n_resolves * sizeof *dst->resolves_lines);
+    memcpy(dst->resolves_lines, src->resolves_lines,
+           src->n_resolves * sizeof *dst->resolves_lines);
+  }
 }
 
 static int read_event(reader *r, const ynode *map, cf_event *e) {
@@ -301,7 +325,7 @@ int cf_events_load(const char *path, cf_events *out, cf_err *err) {
 
 void cf_events_free(cf_events *ev) {
   if (!ev) return;
-  for (size_t i = 0; i < ev->n; i++) event_free(&ev->items[i]);
+  for (size_t i = 0; i < ev->n; i++) cf_event_clear(&ev->items[i]);
   free(ev->items);
   for (size_t i = 0; i < ev->n_warnings; i++) free(ev->warnings[i]);
   free(ev->warnings);
@@ -322,7 +346,8 @@ const char *cf_event_kind_name(cf_event_kind k) {
 }
 
 static int in_list(char *const *list, size_t n, const char *v) {
-  if (!n || !v) return 1; /* no list = all; unknown value = no restriction */
+  if (!n) return 1; /* no list = all */
+  if (!v) return 0; /* an unknown value is not known to be in the list */
   for (size_t i = 0; i < n; i++)
     if (!strcmp(list[i], v)) return 1;
   return 0;

@@ -67,10 +67,9 @@ static cJSON *tested_json(const cf_tested *t) {
   return o;
 }
 
-static cJSON *event_json(const cf_eventfact *e) {
-  static const char *kinds[] = {"fix", "incident", "maintenance", "deploy"};
+static cJSON *event_json(const cf_event *e) {
   cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "kind", kinds[e->kind]);
+  cJSON_AddStringToObject(o, "kind", cf_event_kind_name(e->kind));
   add_str(o, "title", e->title);
   if (e->at != CF_TIME_NONE) {
     add_time(o, "at", e->at);

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 
+#include "ciforensics/events.h"
 #include "ciforensics/model.h"
 #include "ciforensics/prs.h" /* cf_sha_prefix_match */
 #include "ciforensics/util.h"
@@ -164,15 +165,6 @@ typedef struct cf_facts {
   size_t n_events_applied;
 } cf_facts;
 
-/* An event as the analysis sees it (copied from the events reader). */
-typedef enum { CF_EV_FIX, CF_EV_INCIDENT, CF_EV_MAINTENANCE, CF_EV_DEPLOY } cf_evkind;
-typedef struct cf_eventfact {
-  cf_evkind kind;
-  char *title;
-  cf_time at, from, to;  /* point: at; window: [from, to) */
-  char **machines, **recipes, **tiers, **resolves;
-  size_t n_machines, n_recipes, n_tiers, n_resolves;
-} cf_eventfact;
 
 typedef struct cf_prfact {
   long number;
@@ -243,7 +235,8 @@ typedef struct cf_analysis {
   size_t n_rules;
   cf_facts *builds;      /* ascending by number; excluded ones included */
   size_t n_builds;
-  cf_eventfact *events;
+  cf_event *events;      /* copies of the events seen at as_of, file order;
+                            questions through events.h (cf_event_applies …) */
   size_t n_events;
   cf_prfact *prs;
   size_t n_prs;
@@ -285,9 +278,9 @@ void cf_sha_index_build(cf_sha_index *ix, const cf_analysis *a);
 void cf_sha_index_range(const cf_sha_index *ix, const char *sha, size_t *lo, size_t *hi);
 void cf_sha_index_free(cf_sha_index *ix);
 
-/* Does event e apply to build f (scope: machine, recipe, tier)? */
-int cf_event_applies_to(const cf_eventfact *e, const cf_facts *f,
-                        const char *tier);
+/* Does event e apply to build f, whose failing tier is tier (NULL: not
+ * known)? cf_event_applies with the build's machine and tested recipe. */
+int cf_event_applies_to(const cf_event *e, const cf_facts *f, const char *tier);
 
 /* verdict.c: mark deciding hits and set the failing moment (call before
  * measuring load at that moment). */

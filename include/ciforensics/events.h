@@ -68,12 +68,19 @@ int cf_events_load_mem(const char *data, size_t len, const char *name,
  * fine. */
 void cf_events_free(cf_events *ev);
 
+/* A deep copy of src into dst (free with cf_event_clear). */
+void cf_event_copy(cf_event *dst, const cf_event *src);
+/* Frees what e owns and zeroes it; NULL is fine. */
+void cf_event_clear(cf_event *e);
+
 /* "fix", "incident", "maintenance", "deploy" (static strings). */
 const char *cf_event_kind_name(cf_event_kind k);
 
 /* 1 when the event's scope includes the build: for each of machine, recipe
  * and tier, the event has no such list, or the value is in it (exact
- * string match). A NULL argument means "not known" and does not restrict. */
+ * string match). A NULL argument means "not known": an event scoped by that
+ * list is then not known to apply, and does not (a verdict must not rest on
+ * a machine or tier the data does not show). */
 int cf_event_applies(const cf_event *e, const char *machine,
                      const char *recipe, const char *tier);
 /* 1 when e is a window and from <= t < to; points never cover. */
@@ -104,7 +111,7 @@ typedef struct cf_event_relation {
   double minutes;        /* cf_event_minutes_to(event, moment) */
 } cf_event_relation;
 
-/* The events that apply to a build (machine, recipe, tier; NULL = not
+/* The events that apply to a build (cf_event_applies; NULL = not
  * known) and are seen at the review moment as_of (events whose moment is
  * after as_of are unseen; CF_TIME_NONE = no limit), each with whether its
  * window contains `moment` and the minutes from its moment to `moment`.

@@ -72,16 +72,17 @@ static void add_observed(cf_facts *f, const char *rule, long line) {
   o->fired = 0;
 }
 
-static cf_eventfact *add_event(cf_analysis *a, cf_evkind k, cf_time at,
+static cf_event *add_event(cf_analysis *a, cf_event_kind k, cf_time at,
                                cf_time from, cf_time to, const char *resolves) {
   a->events = cf_xrealloc(a->events, (a->n_events + 1) * sizeof *a->events);
-  cf_eventfact *e = &a->events[a->n_events++];
+  cf_event *e = &a->events[a->n_events++];
   memset(e, 0, sizeof *e);
   e->kind = k;
-  e->title = cf_xstrdup(k == CF_EV_FIX ? "the fix" : "the incident");
+  e->title = cf_xstrdup(k == CF_EVENT_FIX ? "the fix" : "the incident");
   e->at = at;
   e->from = from;
   e->to = to;
+  e->is_window = from != CF_TIME_NONE;
   if (resolves) {
     e->resolves = cf_xmalloc(sizeof *e->resolves);
     e->resolves[0] = cf_xstrdup(resolves);
@@ -136,7 +137,7 @@ static void infra_hit_decides(void) {
 static void incident_window_confounds(void) {
   cf_analysis a;
   setup(&a);
-  add_event(&a, CF_EV_INCIDENT, CF_TIME_NONE, DAY - 24 * H, DAY, NULL);
+  add_event(&a, CF_EVENT_INCIDENT, CF_TIME_NONE, DAY - 24 * H, DAY, NULL);
   cf_facts *in = add_build(&a, 1, "failure", DAY - 10 * H, "aaaaaaaa1", -1);
   add_hit(in, "db-not-ready", CF_CLS_TIMING, 10, DAY - 10 * H + 30);
   cf_facts *edge = add_build(&a, 2, "failure", DAY - 100, "aaaaaaaa1", -1);
@@ -152,7 +153,7 @@ static void incident_window_confounds(void) {
 static void scoped_incident_only_its_machine(void) {
   cf_analysis a;
   setup(&a);
-  cf_eventfact *e = add_event(&a, CF_EV_INCIDENT, CF_TIME_NONE, DAY, DAY + 5 * H, NULL);
+  cf_event *e = add_event(&a, CF_EVENT_INCIDENT, CF_TIME_NONE, DAY, DAY + 5 * H, NULL);
   e->machines = cf_xmalloc(sizeof *e->machines);
   e->machines[0] = cf_xstrdup("ci-2");
   e->n_machines = 1;
@@ -166,14 +167,14 @@ static void scoped_incident_only_its_machine(void) {
 static void fix_confounds_only_what_it_resolves(void) {
   cf_analysis a;
   setup(&a);
-  add_event(&a, CF_EV_FIX, DAY + 5 * H, CF_TIME_NONE, CF_TIME_NONE, "swarm-vip-exhaustion");
+  add_event(&a, CF_EVENT_FIX, DAY + 5 * H, CF_TIME_NONE, CF_TIME_NONE, "swarm-vip-exhaustion");
   cf_facts *paused = add_build(&a, 1, "failure", DAY + 3 * H, "bbbbbbbb1", 5);
   add_hit(paused, "swarm-update-paused-db-not-ready", CF_CLS_TIMING, 200, DAY + 3 * H + 60);
   cf_facts *resolved = add_build(&a, 2, "failure", DAY + 4 * H, "bbbbbbbb1", 5);
   add_hit(resolved, "swarm-vip-exhaustion", CF_CLS_INFRA, 20, DAY + 4 * H + 60);
   cf_facts *by_class = add_build(&a, 3, "failure", DAY + 4 * H, "bbbbbbbb1", 5);
   add_hit(by_class, "other-timing", CF_CLS_TIMING, 20, DAY + 4 * H + 60);
-  add_event(&a, CF_EV_FIX, DAY + 6 * H, CF_TIME_NONE, CF_TIME_NONE, "recipe");
+  add_event(&a, CF_EVENT_FIX, DAY + 6 * H, CF_TIME_NONE, CF_TIME_NONE, "recipe");
   decide(&a);
   CHECK_INT(paused->verdict, CF_VERDICT_TIMING); /* the fix does not resolve it */
   CHECK_INT(resolved->verdict, CF_VERDICT_INFRA);
@@ -319,8 +320,8 @@ static void ghost_like_range(cf_analysis *a) {
   a->target.kind = 'p';
   a->target.pr = 4;
   a->have_prs = 1;
-  add_event(a, CF_EV_INCIDENT, CF_TIME_NONE, DAY - 24 * H, DAY, NULL);
-  add_event(a, CF_EV_FIX, DAY + 5 * H + 38 * 60, CF_TIME_NONE, CF_TIME_NONE,
+  add_event(a, CF_EVENT_INCIDENT, CF_TIME_NONE, DAY - 24 * H, DAY, NULL);
+  add_event(a, CF_EVENT_FIX, DAY + 5 * H + 38 * 60, CF_TIME_NONE, CF_TIME_NONE,
             "swarm-vip-exhaustion");
   for (long n = 519; n <= 520; n++) {
     cf_facts *f = add_build(a, n, "failure", DAY - 10 * H + n, "11111111a", -1);

@@ -116,7 +116,9 @@ static void scopes(void) {
   CHECK_INT(cf_event_applies(mnt, "ci-1", "ghost", "upgrade"), 0);
   CHECK_INT(cf_event_applies(mnt, "ci-2", "ghost", "backup"), 0);
   CHECK_INT(cf_event_applies(mnt, "ci-2", "anything", "install"), 1);
-  CHECK_INT(cf_event_applies(mnt, NULL, NULL, NULL), 1); /* unknown */
+  CHECK_INT(cf_event_applies(mnt, NULL, NULL, NULL), 0); /* not known in scope */
+  CHECK_INT(cf_event_applies(mnt, "ci-2", NULL, "upgrade"), 1); /* no recipe list */
+  CHECK_INT(cf_event_applies(inc, NULL, NULL, NULL), 1);  /* unscoped */
   CHECK_INT(cf_event_applies(mnt, "CI-2", NULL, NULL), 0); /* exact */
   CHECK_INT(cf_event_applies(dep, "ci-9", "ghost", NULL), 1);
   CHECK_INT(cf_event_applies(dep, "ci-9", "wordpress", NULL), 0);
