@@ -159,8 +159,21 @@ static void scoped_incident_only_its_machine(void) {
   e->n_machines = 1;
   cf_facts *f = add_build(&a, 1, "failure", DAY + H, "aaaaaaaa1", -1);
   add_hit(f, "db-not-ready", CF_CLS_TIMING, 10, DAY + H + 30);
+  /* a build whose machine is not recorded is not known to be in scope:
+   * the incident must not make it infra */
+  cf_facts *nomachine = add_build(&a, 2, "failure", DAY + H, "aaaaaaaa1", -1);
+  free(nomachine->machine);
+  nomachine->machine = NULL;
+  add_hit(nomachine, "db-not-ready", CF_CLS_TIMING, 10, DAY + H + 30);
+  cf_facts *on2 = add_build(&a, 3, "failure", DAY + H, "aaaaaaaa1", -1);
+  free(on2->machine);
+  on2->machine = cf_xstrdup("ci-2");
+  add_hit(on2, "db-not-ready", CF_CLS_TIMING, 10, DAY + H + 30);
   decide(&a);
   CHECK_INT(f->verdict, CF_VERDICT_TIMING); /* ci-1 is out of scope */
+  CHECK_INT(nomachine->verdict, CF_VERDICT_TIMING);
+  CHECK_INT(nomachine->n_events_applied, 0);
+  CHECK_INT(on2->verdict, CF_VERDICT_INFRA);
   cf_analysis_free(&a);
 }
 
