@@ -110,26 +110,22 @@ int cf_cmd_analyze(int argc, char **argv) {
   int c;
   optind = 1;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
     switch (c) {
     case OPT_DB: o.db_path = optarg; break;
     case OPT_REPO: o.repo = optarg; break;
     case OPT_BUILDS:
-      if (cf_cli_range(optarg, &o.from, &o.to))
-        return cf_cli_error("analyze: --builds %s: expected A..B, A.., ..B or N", optarg);
+      if (cf_cli_range("analyze", optarg, &o.from, &o.to)) return CF_EXIT_INPUT;
       have_range = 1;
       break;
     case OPT_SINCE:
-    case OPT_UNTIL: {
-      cf_time t;
-      if (cf_time_parse(optarg, &t, NULL))
-        return cf_cli_error("analyze: --%s %s: not a time", c == OPT_SINCE ? "since" : "until",
-                            optarg);
-      if (c == OPT_SINCE) o.since = t;
-      else o.until = t;
+      if (cf_cli_time("analyze", "since", optarg, &o.since)) return CF_EXIT_INPUT;
       have_range = 1;
       break;
-    }
+    case OPT_UNTIL:
+      if (cf_cli_time("analyze", "until", optarg, &o.until)) return CF_EXIT_INPUT;
+      have_range = 1;
+      break;
     case OPT_RECIPE: o.recipe = optarg; break;
     case OPT_RUNS: o.runs_dir = optarg; break;
     case OPT_EVENTS: o.events_path = optarg; break;
@@ -152,8 +148,8 @@ int cf_cmd_analyze(int argc, char **argv) {
       rules[n_rules++] = optarg;
       break;
     case OPT_FORMAT:
-      if (cf_cli_format(optarg, (1u << CF_FMT_MD) | (1u << CF_FMT_JSON), &fmt))
-        return cf_cli_error("analyze: --format %s: expected md or json", optarg);
+      if (cf_cli_format("analyze", optarg, (1u << CF_FMT_MD) | (1u << CF_FMT_JSON), &fmt))
+        return CF_EXIT_INPUT;
       break;
     case 'o': out_path = optarg; break;
     case OPT_STRICT: strict = 1; break;
@@ -163,9 +159,7 @@ int cf_cmd_analyze(int argc, char **argv) {
     case OPT_CACHE: o.cache_path = optarg; break;
     case 'h':
     case OPT_HELP: fputs(help, stdout); return CF_EXIT_OK;
-    default:
-      return cf_cli_error("analyze: unknown or incomplete option '%s' (see --help)",
-                          argv[optind - 1]);
+    default: return cf_cli_bad_option("analyze", c, argv);
     }
   }
   if (optind < argc)

@@ -77,36 +77,21 @@ static int parse(int argc, char **argv, builds_opts *o, int *rc) {
     case O_RECIPE: o->recipe = optarg; break;
     case O_SNAP: o->snapshot = 1; break;
     case O_BUILDS:
-      if (cf_cli_range(optarg, &o->sel.from, &o->sel.to)) {
-        *rc = cf_cli_error("builds: --builds '%s': expected A..B, A.., ..B "
-                           "or N", optarg);
-        return -1;
-      }
+      if ((*rc = cf_cli_range("builds", optarg, &o->sel.from, &o->sel.to))) return -1;
       break;
     case O_SINCE:
+      if ((*rc = cf_cli_time("builds", "since", optarg, &o->sel.since))) return -1;
+      break;
     case O_UNTIL:
-      if (cf_time_parse(optarg, c == O_SINCE ? &o->sel.since : &o->sel.until,
-                        NULL)) {
-        *rc = cf_cli_error("builds: --%s '%s': expected an ISO 8601 time or "
-                           "Unix seconds", c == O_SINCE ? "since" : "until",
-                           optarg);
-        return -1;
-      }
+      if ((*rc = cf_cli_time("builds", "until", optarg, &o->sel.until))) return -1;
       break;
     case O_FORMAT:
-      if (cf_cli_format(optarg, 1u << CF_FMT_TEXT | 1u << CF_FMT_JSON,
-                        &o->format)) {
-        *rc = cf_cli_error("builds: --format '%s': expected text or json",
-                           optarg);
+      if ((*rc = cf_cli_format("builds", optarg, 1u << CF_FMT_TEXT | 1u << CF_FMT_JSON,
+                               &o->format)))
         return -1;
-      }
       break;
-    case ':':
-      *rc = cf_cli_error("builds: option '%s' needs a value", argv[optind - 1]);
-      return -1;
     default:
-      *rc = cf_cli_error("builds: unknown option '%s' (try 'ciforensics "
-                         "builds --help')", argv[optind - 1]);
+      *rc = cf_cli_bad_option("builds", c, argv);
       return -1;
     }
   }

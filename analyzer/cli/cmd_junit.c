@@ -122,20 +122,16 @@ int cf_cmd_junit(int argc, char **argv) {
   optind = 1;
   opterr = 0;
   int ch;
-  while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+  while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
     switch (ch) {
     case 'f':
-      if (cf_cli_format(optarg, (1u << CF_FMT_TEXT) | (1u << CF_FMT_JSON),
-                        &fmt))
-        return cf_cli_error("junit: --format: expected text or json, not '%s'",
-                            optarg);
+      if (cf_cli_format("junit", optarg, (1u << CF_FMT_TEXT) | (1u << CF_FMT_JSON), &fmt))
+        return CF_EXIT_INPUT;
       break;
     case 'h':
       cf_cli_write(stdout, help);
       return CF_EXIT_OK;
-    default:
-      return cf_cli_error("junit: unknown or incomplete option '%s' (try "
-                          "'ciforensics junit --help')", argv[optind - 1]);
+    default: return cf_cli_bad_option("junit", ch, argv);
     }
   }
   if (optind >= argc)

@@ -98,7 +98,7 @@ static int parse(int argc, char **argv, const char *help, opts_t *o) {
   optind = 1;
   opterr = 0;
   int c;
-  while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
     switch (c) {
     case O_RULES:
       if (o->n_dirs >= CF_RULES_MAX_DIRS)
@@ -109,9 +109,7 @@ static int parse(int argc, char **argv, const char *help, opts_t *o) {
     case O_STEP: o->step = optarg; break;
     case O_ERRORS: o->errors = 1; break;
     case 'h': fputs(help, stdout); return -1;
-    default:
-      return cf_cli_error("rules: unknown or incomplete option '%s' (try --help)",
-                          argv[optind - 1]);
+    default: return cf_cli_bad_option("rules", c, argv);
     }
   }
   return 0;

@@ -89,19 +89,12 @@ static int parse(int argc, char **argv, show_opts *o, int *rc) {
     case O_RUNS: o->runs = optarg; break;
     case O_SNAP: o->snapshot = 1; break;
     case O_FORMAT:
-      if (cf_cli_format(optarg, 1u << CF_FMT_TEXT | 1u << CF_FMT_JSON,
-                        &o->format)) {
-        *rc = cf_cli_error("show: --format '%s': expected text or json",
-                           optarg);
+      if ((*rc = cf_cli_format("show", optarg, 1u << CF_FMT_TEXT | 1u << CF_FMT_JSON,
+                               &o->format)))
         return -1;
-      }
       break;
-    case ':':
-      *rc = cf_cli_error("show: option '%s' needs a value", argv[optind - 1]);
-      return -1;
     default:
-      *rc = cf_cli_error("show: unknown option '%s' (try 'ciforensics show "
-                         "--help')", argv[optind - 1]);
+      *rc = cf_cli_bad_option("show", c, argv);
       return -1;
     }
   }

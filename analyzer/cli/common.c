@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -44,7 +45,7 @@ void cf_cli_write(FILE *out, const char *text) {
   free(safe);
 }
 
-int cf_cli_format(const char *value, unsigned allowed, cf_format *out) {
+int cf_cli_format(const char *cmd, const char *value, unsigned allowed, cf_format *out) {
   static const char *names[] = {"text", "md", "json"};
   for (int i = 0; i < 3; i++)
     if ((allowed & (1u << i)) && !strcmp(value, names[i])) {
@@ -55,7 +56,8 @@ int cf_cli_format(const char *value, unsigned allowed, cf_format *out) {
     *out = CF_FMT_MD;
     return 0;
   }
-  return -1;
+  return cf_cli_error("%s: --format '%s': expected %s or json", cmd, value,
+                      (allowed & (1u << CF_FMT_MD)) ? "md" : "text");
 }
 
 static int parse_num(const char *s, size_t n, long *out) {
@@ -69,7 +71,7 @@ static int parse_num(const char *s, size_t n, long *out) {
   return 0;
 }
 
-int cf_cli_range(const char *value, long *from, long *to) {
+static int parse_range(const char *value, long *from, long *to) {
   const char *dots = strstr(value, "..");
   if (!dots) {
     if (parse_num(value, strlen(value), from)) return -1;
@@ -84,4 +86,21 @@ int cf_cli_range(const char *value, long *from, long *to) {
   if (*right && parse_num(right, strlen(right), to)) return -1;
   if (!left && !*right) return -1;
   return *from <= *to ? 0 : -1;
+}
+
+int cf_cli_range(const char *cmd, const char *value, long *from, long *to) {
+  if (!parse_range(value, from, to)) return 0;
+  return cf_cli_error("%s: --builds '%s': expected A..B, A.., ..B or N", cmd, value);
+}
+
+int cf_cli_time(const char *cmd, const char *option, const char *value, cf_time *out) {
+  if (!cf_time_parse(value, out, NULL)) return 0;
+  return cf_cli_error("%s: --%s '%s': expected an ISO 8601 time or Unix seconds", cmd,
+                      option, value);
+}
+
+int cf_cli_bad_option(const char *cmd, int c, char **argv) {
+  if (c == ':') return cf_cli_error("%s: option '%s' needs a value", cmd, argv[optind - 1]);
+  return cf_cli_error("%s: unknown option '%s' (try 'ciforensics %s --help')", cmd,
+                      argv[optind - 1], cmd);
 }

@@ -129,13 +129,17 @@ static void usage(void) {
   done(&r);
   r = run("--format md install.xml");
   CHECK_INT(r.status, 1);
-  CHECK_STR(r.err, "ciforensics: junit: --format: expected text or json, not "
-                   "'md'\n");
+  CHECK_STR(r.err, "ciforensics: junit: --format 'md': expected text or json\n");
+  CHECK_STR(r.out, "");
+  done(&r);
+  r = run("install.xml --format");
+  CHECK_INT(r.status, 1);
+  CHECK_STR(r.err, "ciforensics: junit: option '--format' needs a value\n");
   CHECK_STR(r.out, "");
   done(&r);
   r = run("--frobnicate install.xml");
   CHECK_INT(r.status, 1);
-  CHECK_CONTAINS(r.err, "unknown or incomplete option '--frobnicate'");
+  CHECK_CONTAINS(r.err, "junit: unknown option '--frobnicate' (try 'ciforensics junit --help')");
   done(&r);
   r = run("--help");
   CHECK_INT(r.status, 0);

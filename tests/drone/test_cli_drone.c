@@ -375,6 +375,22 @@ static void test_bad_input(void) {
     expect_fail(a, "builds: unknown option '--bogus' (try 'ciforensics builds "
                    "--help')");
   }
+  /* analyze shares the option messages (cli/common.c) */
+  {
+    const char *a[] = {"analyze", "--db", "drone.sqlite", "--repo", "acme/ci",
+                       "--since", "noon", NULL};
+    expect_fail(a, "analyze: --since 'noon': expected an ISO 8601 time or Unix "
+                   "seconds");
+  }
+  {
+    const char *a[] = {"analyze", "--db", "drone.sqlite", "--repo", "acme/ci",
+                       "--builds", "1..2", "--format", "text", NULL};
+    expect_fail(a, "analyze: --format 'text': expected md or json");
+  }
+  {
+    const char *a[] = {"analyze", "--db", "drone.sqlite", "--repo", NULL};
+    expect_fail(a, "analyze: option '--repo' needs a value");
+  }
   {
     const char *a[] = {"show", "--db", "drone.sqlite", "--repo", "acme/ci",
                        NULL};
