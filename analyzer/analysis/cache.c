@@ -731,13 +731,14 @@ static int open_checked(const char *path, sqlite3 **dbp, int *created, char **wh
   } else if (exists) {
     if (!S_ISREG(st.st_mode))
       return cf_err_set(err, "%s: cache: not a regular file", path);
-    if (st.st_size > 0) {
-      int m = sqlite_magic(path);
-      if (m == 0) {
-        *why = fmt("not a sqlite database");
-        return OPEN_REBUILD;
-      }
-    }
+    /* Every cache this program wrote starts with sqlite's magic (an empty
+     * file is one it just created). Anything else is some other file named
+     * by mistake (--cache notes.md): refused, never deleted. */
+    if (st.st_size > 0 && sqlite_magic(path) == 0)
+      return cf_err_set(err,
+                        "%s: cache: not a cache file (not a sqlite database); not "
+                        "overwritten (remove it or choose another cache path)",
+                        path);
   }
   sqlite3 *db = NULL;
   int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);

@@ -50,8 +50,8 @@ run "$tmp/a.json" "$tmp/a.err" --as-of 2026-06-13T06:14Z
 check '[ "$(stat_of cache_hits "$tmp/a.err")" -eq 0 ]' "another review moment: no hit"
 check 'grep -q "\"verdict\":[[:space:]]*\"running\"" "$tmp/a.json"' "as of 06:14 #612 is running"
 
-# a damaged cache file is reported and rebuilt
-head -c 4096 /dev/urandom > "$tmp/cache.sqlite"
+# a damaged cache file (sqlite's header, then garbage) is reported and rebuilt
+{ printf 'SQLite format 3\000'; head -c 4096 /dev/urandom; } > "$tmp/cache.sqlite"
 run "$tmp/d.json" "$tmp/d.err"
 check 'grep -q "cache ignored and rebuilt" "$tmp/d.json"' "a damaged cache is reported"
 run "$tmp/d2.json" "$tmp/d2.err"

@@ -480,17 +480,28 @@ static void test_corrupt_files(void) {
   char *path = tmp_path("bad.sqlite");
   char want[600];
 
-  /* random bytes */
+  /* random bytes, a short text file: not a cache at all (a file named by
+   * mistake): refused, and left exactly as it was */
   unsigned char junk[5000];
   unsigned s = 12345;
   for (size_t i = 0; i < sizeof junk; i++) junk[i] = (unsigned char)((s = s * 1103515245u + 12345u) >> 16);
-  write_bytes(path, junk, sizeof junk);
-  snprintf(want, sizeof want, "%s: cache ignored and rebuilt: not a sqlite database", path);
-  check_rebuilt(path, want);
-
-  /* a short text file */
-  write_bytes(path, "hello\n", 6);
-  check_rebuilt(path, want);
+  for (int i = 0; i < 2; i++) {
+    size_t n = i == 0 ? sizeof junk : 6;
+    if (i == 0) write_bytes(path, junk, n);
+    else write_bytes(path, "hello\n", n);
+    cf_err err = {{0}};
+    cf_cache *none = (cf_cache *)1;
+    char *nw = (char *)1;
+    CHECK_INT(cf_cache_open(path, "db-1", "rules-1", "0.1.0", &none, &nw, &err), -1);
+    CHECK(none == NULL && nw == NULL);
+    snprintf(want, sizeof want,
+             "%s: cache: not a cache file (not a sqlite database); not overwritten"
+             " (remove it or choose another cache path)", path);
+    CHECK_STR(err.msg, want);
+    struct stat kept;
+    CHECK(stat(path, &kept) == 0 && (size_t)kept.st_size == n);
+  }
+  remove_cache(path);
 
   /* sqlite's magic followed by junk */
   memcpy(junk, "SQLite format 3", 16);
