@@ -46,7 +46,13 @@ def _is_asan(path):
         return False
 
 
-ASAN = _is_asan(EXE) if EXE else False
+# $CF_EXE is tests/run-program.sh; $CF_PROGRAM the binary it runs.
+PROGRAM = os.environ.get("CF_PROGRAM", EXE)
+ASAN = _is_asan(PROGRAM) if PROGRAM else False
+# Under valgrind (CF_VALGRIND=1) the address-space limit cannot apply
+# (valgrind maps its own large heap) and everything runs ~30x slower, so the
+# CPU and wall limits are scaled; memory bounds are checked by the other builds.
+VALGRIND = os.environ.get("CF_VALGRIND") == "1"
 
 
 def check(cond, what, detail="", bug=None):
@@ -92,12 +98,14 @@ def run(args, cwd=None, mem_mb=1536, cpu_s=120, fsize_mb=256, env=None, wall_s=6
     callers that expect 0 or 1. wall_s catches a process blocked without
     using CPU (e.g. opening a FIFO): it is killed and rc is "hung"."""
     e = dict(os.environ if env is None else env)
+    if VALGRIND:
+        cpu_s, wall_s = cpu_s * 30, wall_s * 30
     if ASAN:
         e["ASAN_OPTIONS"] = (e.get("ASAN_OPTIONS", "") +
                              ":hard_rss_limit_mb=%d" % (mem_mb * 2)).lstrip(":")
 
     def limits():
-        if not ASAN:
+        if not ASAN and not VALGRIND:
             resource.setrlimit(resource.RLIMIT_AS, (mem_mb << 20, mem_mb << 20))
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s))
         resource.setrlimit(resource.RLIMIT_FSIZE, (fsize_mb << 20, fsize_mb << 20))

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""writer.py DB STOPFILE RESULT [FIRST_NUMBER]: plays a live Drone server
+"""writer.py DB STOPFILE RESULT [FIRST_NUMBER [PAUSE_S]]: plays a live Drone server
 for tests/live. Until STOPFILE exists it appends one finished failed build
 (build, stage, step and log rows, copied from the ghost case's #515) per
 transaction, with a busy timeout of 3 s as a server would have, and records
 every commit and every failure. Writes {"commits": N, "failures": [...],
 "numbers": [...]} to RESULT. The appended builds run on machine ci-live and
 are created a month after the ghost case, so they cannot change the load or
-the review moment of the ghost range."""
+the review moment of the ghost range. PAUSE_S (default 0.002) is the pause
+between commits."""
 import json
 import os
 import sqlite3
@@ -15,6 +16,7 @@ import time
 
 db_path, stop, result = sys.argv[1], sys.argv[2], sys.argv[3]
 number = int(sys.argv[4]) if len(sys.argv) > 4 else 100000
+pause = float(sys.argv[5]) if len(sys.argv) > 5 else 0.002
 T0 = 1783900000  # 2026-07-13, after the ghost case
 
 db = sqlite3.connect(db_path, timeout=3.0, isolation_level=None)
@@ -61,7 +63,7 @@ while not os.path.exists(stop) and commits < 5000:
             db.execute("ROLLBACK")
         except sqlite3.Error:
             pass
-    time.sleep(0.002)
+    time.sleep(pause)
 db.close()
 with open(result, "w") as f:
     json.dump({"commits": commits, "failures": failures, "numbers": numbers,
