@@ -176,13 +176,18 @@ static void mark_elevated(cf_analysis *a) {
   free(medians);
 }
 
-static const cf_event *window_at(const cf_analysis *a, const cf_facts *f,
-                                     cf_time t) {
-  for (size_t i = 0; i < a->n_events; i++) {
+/* The first confounding window (incident, maintenance) applying to f that
+ * covers t, from index *from on; *from is left after it, so a loop visits
+ * every overlapping window (each counts: DESIGN.md, events). */
+static const cf_event *window_at(const cf_analysis *a, const cf_facts *f, cf_time t,
+                                 size_t *from) {
+  for (size_t i = from ? *from : 0; i < a->n_events; i++) {
     const cf_event *e = &a->events[i];
     if (cf_event_is_confounding(e) && cf_event_covers(e, t) &&
-        cf_event_applies_to(e, f, f->failed_tier))
+        cf_event_applies_to(e, f, f->failed_tier)) {
+      if (from) *from = i + 1;
       return e;
+    }
   }
   return NULL;
 }
@@ -216,7 +221,7 @@ static const cf_event *later_fix(const cf_analysis *a, const cf_facts *f,
 }
 
 static int outside_every_event(const cf_analysis *a, const cf_facts *f) {
-  return window_at(a, f, f->failing_moment) == NULL;
+  return window_at(a, f, f->failing_moment, NULL) == NULL;
 }
 
 static void describe_load(cf_facts *f) {
@@ -299,7 +304,7 @@ static void decide_failure(cf_analysis *a, const cf_sha_index *ix, cf_facts *f) 
   const cf_hitfact *infra = first_deciding(f, CF_CLS_INFRA);
   const cf_hitfact *timing = first_deciding(f, CF_CLS_TIMING);
   const cf_hitfact *recipe = first_deciding(f, CF_CLS_RECIPE);
-  const cf_event *window = window_at(a, f, f->failing_moment);
+  const cf_event *window = window_at(a, f, f->failing_moment, NULL);
   const cf_hitfact *resolved = NULL;
   const cf_event *fix = later_fix(a, f, &resolved);
 
@@ -311,13 +316,13 @@ static void decide_failure(cf_analysis *a, const cf_sha_index *ix, cf_facts *f) 
       f->deciding_class = d->cls;
       if (infra) hit_reason(f, d);
     }
-    if (window) {
-      note_event(f, a, window);
+    size_t next = 0;
+    for (const cf_event *w; (w = window_at(a, f, f->failing_moment, &next));) {
+      note_event(f, a, w);
       add_reason(f, "failing moment %s inside %s '%s' [%s, %s)",
                  cf_time_format(f->failing_moment, t1, sizeof t1),
-                 window->kind == CF_EVENT_MAINTENANCE ? "maintenance" : "incident",
-                 window->title, cf_time_format(window->from, t2, sizeof t2),
-                 cf_time_format(window->to, t3, sizeof t3));
+                 w->kind == CF_EVENT_MAINTENANCE ? "maintenance" : "incident", w->title,
+                 cf_time_format(w->from, t2, sizeof t2), cf_time_format(w->to, t3, sizeof t3));
     }
     if (fix) {
       note_event(f, a, fix);

@@ -150,6 +150,25 @@ static void incident_window_confounds(void) {
   cf_analysis_free(&a);
 }
 
+/* Two windows covering the failing moment: each is named and each lists
+ * the build (the first alone was before). */
+static void overlapping_windows_each_count(void) {
+  cf_analysis a;
+  setup(&a);
+  add_event(&a, CF_EVENT_INCIDENT, CF_TIME_NONE, DAY, DAY + 5 * H, NULL);
+  cf_event *m = add_event(&a, CF_EVENT_MAINTENANCE, CF_TIME_NONE, DAY + H, DAY + 2 * H, NULL);
+  free(m->title);
+  m->title = cf_xstrdup("the maintenance");
+  cf_facts *f = add_build(&a, 1, "failure", DAY + H, "aaaaaaaa1", -1);
+  add_hit(f, "db-not-ready", CF_CLS_TIMING, 10, DAY + H + 30);
+  decide(&a);
+  CHECK_INT(f->verdict, CF_VERDICT_INFRA);
+  CHECK_INT(f->n_events_applied, 2);
+  CHECK(has_reason(f, "inside incident 'the incident'"));
+  CHECK(has_reason(f, "inside maintenance 'the maintenance'"));
+  cf_analysis_free(&a);
+}
+
 static void scoped_incident_only_its_machine(void) {
   cf_analysis a;
   setup(&a);
@@ -561,7 +580,7 @@ static void targets_parse_and_match(void) {
   CHECK(cf_sha_prefix_match("abc", "abcdef0") == 0);
 }
 
-CF_TEST_MAIN(T(infra_hit_decides), T(incident_window_confounds),
+CF_TEST_MAIN(T(infra_hit_decides), T(incident_window_confounds), T(overlapping_windows_each_count),
              T(scoped_incident_only_its_machine),
              T(fix_confounds_only_what_it_resolves), T(timing_by_load_above_passes),
              T(recipe_by_hit_and_by_reproduction),
