@@ -124,8 +124,11 @@ static void problems_banner(cf_buf *b, const cf_analysis *a) {
     for (size_t i = 0; i < a->n_problems; i++) {
       cf_buf_puts(b, "> - ");
       if (a->problems[i].build > 0) cf_buf_printf(b, "#%ld: ", a->problems[i].build);
-      put_safe(b, a->problems[i].file, 0);
-      cf_buf_puts(b, ": ");
+      /* most readers' messages already start with the file */
+      if (!cf_str_starts(a->problems[i].problem, a->problems[i].file)) {
+        put_safe(b, a->problems[i].file, 0);
+        cf_buf_puts(b, ": ");
+      }
       put_safe(b, a->problems[i].problem, 0);
       cf_buf_putc(b, '\n');
     }

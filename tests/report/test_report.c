@@ -92,4 +92,22 @@ static void markdown_is_safe(void) {
   cf_analysis_free(&a);
 }
 
-CF_TEST_MAIN(T(json_is_valid_and_redacted), T(markdown_is_safe))
+/* The input-problem banner names each file once, whether or not the
+ * reader's message already starts with it. */
+static void problems_name_the_file_once(void) {
+  cf_analysis a;
+  build(&a);
+  a.problems = cf_xcalloc(2, sizeof *a.problems);
+  a.n_problems = 2;
+  a.problems[0] = (cf_input_problem){7, cf_xstrdup("runs/7/results.json"),
+                                     cf_xstrdup("runs/7/results.json: line 12: malformed JSON")};
+  a.problems[1] = (cf_input_problem){7, cf_xstrdup("runs/7/junit.xml"),
+                                     cf_xstrdup("XML entity declarations are refused")};
+  char *m = cf_report_markdown(&a, "1.2.3", 0);
+  CHECK_CONTAINS(m, "> - #7: runs/7/results.json: line 12: malformed JSON\n");
+  CHECK_CONTAINS(m, "> - #7: runs/7/junit.xml: XML entity declarations are refused\n");
+  free(m);
+  cf_analysis_free(&a);
+}
+
+CF_TEST_MAIN(T(json_is_valid_and_redacted), T(markdown_is_safe), T(problems_name_the_file_once))
