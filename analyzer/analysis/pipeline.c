@@ -164,6 +164,9 @@ static void read_artifacts(run *r, cf_facts *f, artifacts *ar) {
       /* a FIFO would block the read forever; a device never ends */
       problem(r, f, files[i], "not a regular file");
     } else if (cf_junit_load(files[i], &j, &err) == 0) {
+      if (j.n_no_zone) /* DESIGN.md: taken as UTC and flagged */
+        note(f, "%s: %zu timestamp%s without a time zone, read as UTC", files[i], j.n_no_zone,
+             j.n_no_zone == 1 ? "" : "s");
       size_t cap = ar->n_junit;
       CF_PUSH(ar->junit, ar->n_junit, cap, j);
     } else {

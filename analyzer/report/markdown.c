@@ -200,6 +200,26 @@ static void table(cf_buf *b, const cf_analysis *a) {
   cf_buf_putc(b, '\n');
 }
 
+/* Where the inputs disagree or were read with an assumption (results.json
+ * against the build parameters, a missing field, a timestamp without a
+ * zone): said under the table, so the Markdown hides nothing the JSON's
+ * "notes" hold. */
+static void evidence_notes(cf_buf *b, const cf_analysis *a) {
+  int any = 0;
+  for (size_t i = 0; i < a->n_builds; i++) {
+    const cf_facts *f = &a->builds[i];
+    if (f->excluded) continue;
+    for (size_t k = 0; k < f->n_evidence_notes; k++) {
+      if (!any) cf_buf_puts(b, "Notes on the evidence:\n\n");
+      any = 1;
+      cf_buf_printf(b, "- #%ld: ", f->number);
+      put_safe(b, f->evidence_notes[k], 0);
+      cf_buf_putc(b, '\n');
+    }
+  }
+  if (any) cf_buf_putc(b, '\n');
+}
+
 char *cf_report_markdown(const cf_analysis *a, const char *version, int color) {
   cf_buf b = {0};
   header(&b, a, color);
@@ -219,6 +239,7 @@ char *cf_report_markdown(const cf_analysis *a, const char *version, int color) {
     if (strcmp(a->findings[i].kind, "verdict"))
       finding(&b, &a->findings[i], color);
   table(&b, a);
+  evidence_notes(&b, a);
   cf_buf_puts(&b, "Inputs: ");
   for (size_t i = 0; i < a->n_inputs; i++) {
     if (i) cf_buf_puts(&b, "; ");

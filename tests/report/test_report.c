@@ -93,8 +93,8 @@ static void markdown_is_safe(void) {
 }
 
 /* The input-problem banner names each file once, whether or not the
- * reader's message already starts with it. */
-static void problems_name_the_file_once(void) {
+ * reader's message already starts with it; evidence notes are listed. */
+static void problems_and_notes_said(void) {
   cf_analysis a;
   build(&a);
   a.problems = cf_xcalloc(2, sizeof *a.problems);
@@ -103,11 +103,16 @@ static void problems_name_the_file_once(void) {
                                      cf_xstrdup("runs/7/results.json: line 12: malformed JSON")};
   a.problems[1] = (cf_input_problem){7, cf_xstrdup("runs/7/junit.xml"),
                                      cf_xstrdup("XML entity declarations are refused")};
+  a.builds[0].evidence_notes = cf_xcalloc(1, sizeof(char *));
+  a.builds[0].evidence_notes[0] = cf_xstrdup("results.json says PR #5, the build parameters PR #4");
+  a.builds[0].n_evidence_notes = 1;
   char *m = cf_report_markdown(&a, "1.2.3", 0);
+  /* and the JSON's notes are said in the Markdown too */
+  CHECK_CONTAINS(m, "Notes on the evidence:\n\n- #7: results.json says PR #5, the build parameters PR #4\n");
   CHECK_CONTAINS(m, "> - #7: runs/7/results.json: line 12: malformed JSON\n");
   CHECK_CONTAINS(m, "> - #7: runs/7/junit.xml: XML entity declarations are refused\n");
   free(m);
   cf_analysis_free(&a);
 }
 
-CF_TEST_MAIN(T(json_is_valid_and_redacted), T(markdown_is_safe), T(problems_name_the_file_once))
+CF_TEST_MAIN(T(json_is_valid_and_redacted), T(markdown_is_safe), T(problems_and_notes_said))
