@@ -767,6 +767,35 @@ static void progress_end(progress *p) {
 
 /* ---- context ---- */
 
+/* PR numbers repeat across recipe repositories (DESIGN.md, --target): a
+ * PR target that builds of two recipes test is ambiguous without --recipe,
+ * and the PR list (one repository's) would be paired with the wrong one. */
+static int target_ambiguous(const run *r, const cf_analysis *a, cf_err *err) {
+  if (r->target.kind != 'p' || r->o->recipe) return 0;
+  const char **names = NULL; /* distinct recipes, borrowed */
+  size_t n = 0, cap = 0;
+  for (size_t i = 0; i < a->n_builds; i++) {
+    const cf_facts *f = &a->builds[i];
+    if (!f->in_target || !f->tested.recipe) continue;
+    size_t k = 0;
+    while (k < n && strcmp(names[k], f->tested.recipe)) k++;
+    if (k == n) CF_PUSH(names, n, cap, f->tested.recipe);
+  }
+  int rc = 0;
+  if (n > 1) {
+    qsort(names, n, sizeof *names, cmp_str);
+    cf_buf b = {0};
+    for (size_t k = 0; k < n; k++) cf_buf_printf(&b, "%s%s", k ? ", " : "", names[k]);
+    rc = cf_err_set(err,
+                    "--target pr=%ld: builds of %zu recipes test a PR #%ld (%s), and PR "
+                    "numbers repeat across recipe repositories; add --recipe NAME to say which",
+                    r->target.pr, n, r->target.pr, b.data);
+    cf_buf_free(&b);
+  }
+  free(names);
+  return rc;
+}
+
 /* Events after the review moment are unseen. */
 static void copy_events(run *r) {
   cf_analysis *a = r->a;
@@ -958,6 +987,7 @@ int cf_analyze_run(const cf_analyze_opts *o, cf_analysis *out, cf_err *err) {
   }
   progress_end(&pr);
   free(numbers);
+  if (target_ambiguous(&r, out, err)) goto fail;
   if (!out->as_of_given) out->as_of = latest_input_time(&r);
   copy_events(&r);
   if (out->have_prs) copy_prs(&r);
