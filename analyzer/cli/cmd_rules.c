@@ -17,6 +17,7 @@
 #include "ciforensics/rules.h"
 #include "ciforensics/ruletest.h"
 #include "ciforensics/tiers.h"
+#include "ciforensics/logdecode.h"
 #include "cli.h"
 
 #define SCAN_MAX_FILE ((size_t)64 << 20) /* a Drone step holds at most 5 MiB */
@@ -228,8 +229,10 @@ static int scan_file(const cf_ruleset *rs, cf_matcher *m, const opts_t *o, const
                                   SCAN_MAX_ERRORS, picked);
     for (size_t i = 0; i < k; i++) {
       const cf_log_line *ln = &log.lines[picked[i]];
-      cf_buf_printf(b, "%s:%zu: error: %.*s\n", path, picked[i] + 1,
-                    (int)(ln->len > 300 ? 300 : ln->len), log.plain + ln->off);
+      /* log text: control bytes escaped so it cannot drive the terminal */
+      cf_buf_printf(b, "%s:%zu: error: ", path, picked[i] + 1);
+      cf_steplog_safe_append(b, log.plain + ln->off, ln->len > 300 ? 300 : ln->len, 1);
+      cf_buf_putc(b, '\n');
     }
   }
   *n_lines += log.n_lines;

@@ -175,6 +175,13 @@ static void test_scan(void) {
            dir);
   CHECK_STR(out, want);
   free(out);
+  /* log text cannot drive the terminal: control bytes come out escaped */
+  write_file(dir, "ansi.log", "ERROR: boom \033]0;pwned\007 done\033[2J\n");
+  snprintf(args, sizeof args, "rules scan --errors --rules '%1$s' '%1$s/ansi.log'", dir);
+  CHECK_INT(run(args, 0, &out), 0);
+  CHECK(out && !strchr(out, '\033') && !strchr(out, '\007'));
+  CHECK_CONTAINS(out, "error: ERROR: boom \\x1b]0;pwned\\x07 done");
+  free(out);
   CHECK_INT(run("rules scan --help", 0, &out), 0);
   CHECK_CONTAINS(out, "usage: ciforensics rules scan");
   free(out);
