@@ -426,6 +426,26 @@ static void target_findings(cf_analysis *a, size_t *cap) {
 
 /* ---- event-relative ---- */
 
+static void list_sentence(cf_buf *b, const char *what, char *const *v, size_t n,
+                          int *first) {
+  if (!n) return;
+  cf_buf_printf(b, "%s%s ", *first ? "" : "; ", what);
+  for (size_t i = 0; i < n; i++) cf_buf_printf(b, "%s%s", i ? ", " : "", v[i]);
+  *first = 0;
+}
+
+/* " Scope: machines ci-2; tiers upgrade." for a scoped event: builds
+ * outside it are not confounded, and the reader should see why. */
+static void scope_sentence(cf_buf *b, const cf_event *ev) {
+  if (!ev->n_machines && !ev->n_recipes && !ev->n_tiers) return;
+  int first = 1;
+  cf_buf_puts(b, " Scope: ");
+  list_sentence(b, "machines", ev->machines, ev->n_machines, &first);
+  list_sentence(b, "recipes", ev->recipes, ev->n_recipes, &first);
+  list_sentence(b, "tiers", ev->tiers, ev->n_tiers, &first);
+  cf_buf_puts(b, ".");
+}
+
 static void event_findings(cf_analysis *a, size_t *cap) {
   char t1[CF_TIME_BUFSZ];
   const char *recipe = a->target.kind ? target_recipe(a) : NULL;
@@ -474,6 +494,7 @@ static void event_findings(cf_analysis *a, size_t *cap) {
         }
         cf_buf_puts(&text, ".");
       }
+      scope_sentence(&text, ev);
       fd->text = cf_buf_steal(&text);
     }
     free(decided);

@@ -78,6 +78,15 @@ static cJSON *event_json(const cf_event *e) {
     add_time(o, "to", e->to);
   }
   if (e->n_resolves) cJSON_AddItemToObject(o, "resolves", str_array(e->resolves, e->n_resolves));
+  /* the scope, so a reader sees why a build inside the window was not
+   * confounded; absent = every build */
+  if (e->n_machines || e->n_recipes || e->n_tiers) {
+    cJSON *sc = cJSON_CreateObject();
+    if (e->n_machines) cJSON_AddItemToObject(sc, "machines", str_array(e->machines, e->n_machines));
+    if (e->n_recipes) cJSON_AddItemToObject(sc, "recipes", str_array(e->recipes, e->n_recipes));
+    if (e->n_tiers) cJSON_AddItemToObject(sc, "tiers", str_array(e->tiers, e->n_tiers));
+    cJSON_AddItemToObject(o, "scope", sc);
+  }
   return o;
 }
 

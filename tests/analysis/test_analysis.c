@@ -193,6 +193,15 @@ static void scoped_incident_only_its_machine(void) {
   CHECK_INT(nomachine->verdict, CF_VERDICT_TIMING);
   CHECK_INT(nomachine->n_events_applied, 0);
   CHECK_INT(on2->verdict, CF_VERDICT_INFRA);
+  /* the finding lists only #3 and says the scope, so the reader sees why
+   * #1 and #2, inside the window too, are not confounded */
+  cf_findings_build(&a);
+  const cf_finding *ev = find_kind(&a, "event-relative", 0);
+  CHECK(ev != NULL);
+  if (ev) {
+    CHECK_CONTAINS(ev->text, "inside the window: #3.");
+    CHECK_CONTAINS(ev->text, "Scope: machines ci-2.");
+  }
   cf_analysis_free(&a);
 }
 

@@ -46,6 +46,20 @@ static void build(cf_analysis *a) {
   h->first_line = 3;
   h->time = 1781329050;
   h->excerpt = cf_xstrdup("Authorization: Bearer abc.def.ghi \xc3\x28 `tick`");
+  a->events = cf_xcalloc(2, sizeof *a->events);
+  a->n_events = 2;
+  for (int i = 0; i < 2; i++) {
+    cf_event *e = &a->events[i];
+    e->kind = CF_EVENT_INCIDENT;
+    e->title = cf_xstrdup(i ? "everywhere" : "on ci-2");
+    e->is_window = 1;
+    e->at = CF_TIME_NONE;
+    e->from = 1781329000;
+    e->to = 1781329100;
+  }
+  a->events[0].machines = cf_xcalloc(1, sizeof(char *));
+  a->events[0].machines[0] = cf_xstrdup("ci-2");
+  a->events[0].n_machines = 1;
 }
 
 static void json_is_valid_and_redacted(void) {
@@ -66,6 +80,13 @@ static void json_is_valid_and_redacted(void) {
   CHECK(cJSON_IsNull(cJSON_GetObjectItem(root, "target")));
   char *again = cf_report_json(&a, "1.2.3");
   CHECK_STR(again, j);
+  /* an event's scope is in the JSON; an unscoped event has none */
+  cJSON *evs = cJSON_GetObjectItem(root, "events");
+  CHECK_INT(cJSON_GetArraySize(evs), 2);
+  cJSON *sc = cJSON_GetObjectItem(cJSON_GetArrayItem(evs, 0), "scope");
+  CHECK_STR(cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItem(sc, "machines"), 0)), "ci-2");
+  CHECK(cJSON_GetObjectItem(sc, "recipes") == NULL);
+  CHECK(cJSON_GetObjectItem(cJSON_GetArrayItem(evs, 1), "scope") == NULL);
   free(again);
   cJSON_Delete(root);
   free(j);
