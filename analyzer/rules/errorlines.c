@@ -1,7 +1,8 @@
 /*
  * errorlines.c: "does this line look like an error?" (errorlines.h), from
  * errorlines.yaml's `error` and `benign` pattern lists, each matched against
- * one line with the engine's PCRE2 options and match limit; and picking a
+ * one line (without a swarm service-log prefix) with the engine's PCRE2
+ * options and match limit; and picking a
  * few distinct error lines (by fingerprint) from a stretch of a step log,
  * for failures no rule explains.
  */
@@ -106,8 +107,48 @@ static int any_hit(pcre2_code **res, size_t n, const char *line, size_t len,
   return 0;
 }
 
+static int name_char(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         c == '_' || c == '.' || c == '-';
+}
+
+/* Length of a swarm service-log prefix at the start of line, else 0:
+ * "NAME.SLOT[.TASKID]@NODE<spaces>| " (docker service logs). Patterns see
+ * the text after it, so '^'-anchored ones (Traceback, "OSError: ") still
+ * apply to a service's own output. */
+static size_t svc_prefix_len(const char *line, size_t len) {
+  size_t at = 0;
+  while (at < len && at < 256 && name_char((unsigned char)line[at])) at++;
+  if (at == 0 || at >= len || line[at] != '@') return 0;
+  /* the part before '@' ends in ".SLOT" or ".SLOT.TASKID" */
+  size_t j = at;
+  while (j > 0 && line[j - 1] != '.') j--;
+  if (j == 0) return 0;
+  int slot = j < at;
+  for (size_t q = j; q < at && slot; q++) slot = line[q] >= '0' && line[q] <= '9';
+  if (!slot) {
+    size_t e = j - 1; /* the '.' before TASKID; a SLOT must end there */
+    j = e;
+    while (j > 0 && line[j - 1] >= '0' && line[j - 1] <= '9') j--;
+    if (j == e || j < 2 || line[j - 1] != '.') return 0;
+  } else if (j < 2) {
+    return 0;
+  }
+  size_t k = at + 1, node = k;
+  while (k < len && name_char((unsigned char)line[k])) k++;
+  if (k == node) return 0;
+  while (k < len && (line[k] == ' ' || line[k] == '\t')) k++;
+  if (k >= len || line[k] != '|') return 0;
+  k++;
+  if (k < len && line[k] == ' ') k++;
+  return k;
+}
+
 static int is_error_with(const cf_errorlines *el, const char *line, size_t len,
                          pcre2_match_data *md, pcre2_match_context *mc) {
+  size_t p = svc_prefix_len(line, len);
+  line += p;
+  len -= p;
   return any_hit(el->error, el->n_error, line, len, md, mc) &&
          !any_hit(el->benign, el->n_benign, line, len, md, mc);
 }

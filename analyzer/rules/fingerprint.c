@@ -3,7 +3,8 @@
  * hand-written scanner rather than a chain of regex substitutions: one pass,
  * no allocation per rule, and the order of the blanking rules is explicit.
  * At each token start it tries, in order, a timestamp, a UUID, an IPv4 and
- * an IPv6 address, a hex run and a long id; otherwise digits become "#".
+ * an IPv6 address, a hex run and an id (a whole token, never digit by
+ * digit); otherwise digits become "#".
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -113,6 +114,52 @@ static size_t ipv6_len(const char *s, size_t i, size_t n) {
   return j - i;
 }
 
+enum { TOK_NONE, TOK_HEX, TOK_ID };
+
+/* After "NAME.SLOT." (a swarm task's name, "app_svc.1."), where a task id
+ * follows whatever its letters and digits. */
+static int after_task_slot(const char *s, size_t i) {
+  if (i < 3 || s[i - 1] != '.') return 0;
+  size_t j = i - 1;
+  while (j > 0 && isdigit((unsigned char)s[j - 1])) j--;
+  return j < i - 1 && j >= 2 && s[j - 1] == '.' &&
+         (isal((unsigned char)s[j - 2]) || s[j - 2] == '_' || s[j - 2] == '-');
+}
+
+/* The alphanumeric token at s[i] (a token start): its length in *len and
+ * whether it is a hex run (>= 7 with a digit and a hex letter: shas,
+ * container ids) or an id: >= 10 characters with >= 2 digits and >= 2
+ * letters; or a swarm task or node id (base-36, 25 long or cut to 12, often
+ * with a single digit): 12 or 25 lowercase characters with a digit between
+ * letters, or with a letter after NAME.SLOT. (no digit, or one at an end).
+ * A lone digit in other lengths is a name's ("asn1crypto", "latex2html"). */
+static int token_kind(const char *s, size_t i, size_t n, size_t *len) {
+  size_t k = 0, nd = 0, nhex_letters = 0, nletters = 0, runs = 0;
+  int all_hex = 1, lower = 1;
+  while (i + k < n && isal((unsigned char)s[i + k])) {
+    unsigned char t = (unsigned char)s[i + k];
+    if (isdigit(t)) nd++;
+    else {
+      nletters++;
+      if (!islower(t)) lower = 0;
+      if (isxdigit(t)) nhex_letters++;
+      else all_hex = 0;
+    }
+    if (!k || !isdigit(t) != !isdigit((unsigned char)s[i + k - 1])) runs++;
+    k++;
+  }
+  *len = k;
+  if (all_hex && k >= 7 && nd && nhex_letters) return TOK_HEX;
+  if (k >= 10 && nd >= 2 && nletters >= 2) return TOK_ID;
+  if ((k == 12 || k == 25) && lower && nletters) {
+    if (runs >= 3) return TOK_ID;
+    if (after_task_slot(s, i) &&
+        (i + k == n || (s[i + k] != '.' && s[i + k] != '-' && s[i + k] != '_')))
+      return TOK_ID;
+  }
+  return TOK_NONE;
+}
+
 char *cf_fingerprint(const char *line, size_t len) {
   size_t n = len > CF_FINGERPRINT_MAX_INPUT ? CF_FINGERPRINT_MAX_INPUT : len;
   const char *s = line;
@@ -170,34 +217,22 @@ char *cf_fingerprint(const char *line, size_t len) {
       }
     }
     if (boundary && isal(c)) {
-      /* the whole alphanumeric token: a hex run or a long id? */
-      size_t k = 0, nd = 0, nhex_letters = 0, nletters = 0;
-      int all_hex = 1;
-      while (i + k < n && isal((unsigned char)s[i + k])) {
-        unsigned char t = (unsigned char)s[i + k];
-        if (isdigit(t)) nd++;
-        else {
-          nletters++;
-          if (isxdigit(t)) nhex_letters++;
-          else all_hex = 0;
-        }
-        k++;
-      }
-      if (all_hex && k >= 7 && nd && nhex_letters) {
-        cf_buf_puts(&b, "<hex>");
-        i += k;
-        continue;
-      }
-      if (k >= 10 && nd >= 2 && nletters >= 2) {
-        cf_buf_puts(&b, "<id>");
+      size_t k;
+      int kind = token_kind(s, i, n, &k);
+      if (kind) {
+        cf_buf_puts(&b, kind == TOK_HEX ? "<hex>" : "<id>");
         i += k;
         continue;
       }
     }
     if (isdigit(c)) {
       size_t k = digits(s, i, n, (size_t)-1);
+      size_t t;
+      /* a decimal, unless the part after the dot is a swarm id of its own:
+       * the task id in "app.1.1d5x4969e7ht" */
       while (i + k + 1 < n && (s[i + k] == '.' || s[i + k] == ',') &&
-             isdigit((unsigned char)s[i + k + 1]))
+             isdigit((unsigned char)s[i + k + 1]) &&
+             !(token_kind(s, i + k + 1, n, &t) == TOK_ID && (t == 12 || t == 25)))
         k += 1 + digits(s, i + k + 1, n, (size_t)-1);
       cf_buf_putc(&b, '#');
       i += k;

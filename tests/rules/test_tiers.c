@@ -164,6 +164,52 @@ static void error_lines(void) {
   CHECK(!is_err(el, "Creating service ghost_app"));
   CHECK(!is_err(el, "tests/test_x.py::test_error_page PASSED"));
   CHECK(!is_err(NULL, "ERROR"));
+  /* docker and git wordings */
+  CHECK(is_err(el, "Error response from daemon: Get \"https://quay.io/v2/keycloak/keycloak/"
+                   "manifests/25.0.1\": error parsing HTTP 429 response body"));
+  CHECK(is_err(el, "Error response from daemon: Head \"https://registry-1.docker.io/v2/\": "
+                   "toomanyrequests: You have reached your pull rate limit."));
+  CHECK(is_err(el, "docker: Error response from daemon: conflict: unable to remove"));
+  CHECK(is_err(el, "fatal: unable to access 'https://git.coopcloud.example/cc/x.git/': "
+                   "Could not resolve host: git.coopcloud.example"));
+  CHECK(is_err(el, "fatal: could not read Username for 'https://example.org': terminal "
+                   "prompts disabled"));
+  CHECK(!is_err(el, "Error responses are logged to stderr")); /* no "from daemon:" */
+  /* a service's own output behind a swarm service-log prefix */
+  CHECK(is_err(el, "matrix-synapse_app.1.x7c8v9b0n1m2@ci-1    | OSError: [Errno 30] "
+                   "Read-only file system: '/data/media_store/local_content'"));
+  CHECK(is_err(el, "matrix-synapse_app.1.x7c8v9b0n1m2@ci-1    | Traceback (most recent call "
+                   "last):"));
+  CHECK(is_err(el, "app_svc.1.qzk4hqtvjslx@ci-1 | synapse.config._base.ConfigError: Error "
+                   "accessing file '/data/homeserver.yaml'"));
+  CHECK(is_err(el, "gitea_app.1@ci-2\t| fatal: not a git repository"));
+  CHECK(is_err(el, "app.1.zp1yqlk8gq3n1p6yy1ie7xdbz@node-7 | ValueError: bad"));
+  CHECK(!is_err(el, "app_svc.1.qzk4hqtvjslx@ci-1    | DEBUG OSError: ignored"));
+  CHECK(!is_err(el, "app_svc.1.qzk4hqtvjslx@ci-1    | Starting server on :8080"));
+  CHECK(!is_err(el, "user@host | OSError: x")); /* not a service-log prefix */
+  /* `docker service ps`: the header and rows with an empty ERROR column
+   * are never error lines; a row with an error is */
+  CHECK(!is_err(el, "ID                          NAME                 IMAGE                     "
+                    "NODE   DESIRED STATE   CURRENT STATE           ERROR                      "
+                    "                                PORTS"));
+  CHECK(!is_err(el, "ID             NAME              IMAGE                              NODE      "
+                    "DESIRED STATE   CURRENT STATE            ERROR                              "
+                    "PORTS"));
+  CHECK(!is_err(el, "ID                           NAME              IMAGE                     "
+                    "NODE   DESIRED STATE   CURRENT STATE            ERROR          "));
+  CHECK(!is_err(el, "k2j3h4g5f6d7   keycloak_app.1    quay.io/keycloak/keycloak:25.0.1   ci-1   "
+                    "   Shutdown        Failed 6 seconds ago     "));
+  CHECK(!is_err(el, "x8t2m4n6b1v3c5z7l9k0j2h4g6   \\_ discourse_app.1   bitnami/discourse:3.2.5"
+                    "   ci-1   Shutdown   Failed about a minute ago"));
+  CHECK(!is_err(el, "qzk4hqtvjslx   web_app.1   nginx:1.27   ci-1   Running   Failed less than a "
+                    "second ago   *:8080->80/tcp"));
+  CHECK(is_err(el, "k2j3h4g5f6d7   keycloak_app.1    quay.io/keycloak/keycloak:25.0.1   ci-1   "
+                   "   Shutdown        Failed 6 seconds ago     \"task: non-zero exit (137): "
+                   "do…\"   "));
+  CHECK(is_err(el, "u1v2w3x4y5z6a7b8c9d0e1f2g3   nextcloud_app.1   nextcloud:29.0.4-apache   ci-1"
+                   "   Ready           Rejected 3 seconds ago   \"invalid bind mount source, "
+                   "source path not found: /srv/nextcloud/custom_apps\""));
+  CHECK(is_err(el, "ID NAME ERROR: something else went wrong"));
 
   const char *text = "ok\nERROR connect ECONNREFUSED 10.0.5.196:3306\nfine\n"
                      "ERROR connect ECONNREFUSED 10.0.5.197:3306\n"
@@ -215,6 +261,38 @@ static void fingerprints(void) {
   fp("accepted deadbeef", "accepted deadbeef"); /* words stay words */
   fp("mysql8 on node-3", "mysql# on node-#");
   fp("", "");
+  /* swarm task and node ids are whole <id>s, however many digits they hold
+   * and whatever precedes them; never mangled digit by digit */
+  fp("wordpress_app.1.qzk4hqtvjslx@ci-1    | PHP Fatal error:  Uncaught Error: Call to "
+     "undefined function wp_get_environment_type() in /var/www/html/x.php:12",
+     "wordpress_app.#.<id>@ci-# | PHP Fatal error: Uncaught Error: Call to undefined function "
+     "wp_get_environment_type() in /var/www/html/x.php:#");
+  fp("wordpress_app.1.bdvh4iign4hj@ci-1    | PHP Fatal error:  Uncaught Error: Call to "
+     "undefined function wp_get_environment_type() in /var/www/html/x.php:12",
+     "wordpress_app.#.<id>@ci-# | PHP Fatal error: Uncaught Error: Call to undefined function "
+     "wp_get_environment_type() in /var/www/html/x.php:#");
+  fp("nextcloud_app.1.d8owdhiatsxc@ci-1 | x", "nextcloud_app.#.<id>@ci-# | x");
+  fp("wordpress_app.1.1d5x4969e7ht@ci-1 | x", "wordpress_app.#.<id>@ci-# | x");
+  fp("matrix-synapse_app.1.9jpq6rqln41b@ci-2 | x", "matrix-synapse_app.#.<id>@ci-# | x");
+  fp("matrix-synapse_app.1.7oki6kc8gn8u@ci-1 | x", "matrix-synapse_app.#.<id>@ci-# | x");
+  fp("app.12.abcdefghijkl@ci-1 | x", "app.#.<id>@ci-# | x"); /* 12 letters, no digit */
+  fp("app.1.zpyqlkgqnpyyiexdbzabcdefg@ci-1 | x", "app.#.<id>@ci-# | x"); /* 25 */
+  fp("app_svc.1.x8k2j4h5g6f7d8s9a0q1w2e3r@zp1yqlk8gq3n1p6yy1ie7xdbz | x",
+     "app_svc.#.<id>@<id> | x");
+  fp("k2j3h4g5f6d7   keycloak_app.1    quay.io/keycloak/keycloak:25.0.1   ci-1   Shutdown   "
+     "Failed 6 seconds ago   \"task: non-zero exit (137): do…\"",
+     "<id> keycloak_app.# quay.io/keycloak/keycloak:# ci-# Shutdown Failed # seconds ago "
+     "\"task: non-zero exit (#): do…\"");
+  fp("paused: update paused due to failure or early termination of task qzk4hqtvjslxbdvh4iign4hj"
+     "e41fn", "paused: update paused due to failure or early termination of task <id>");
+  fp("node mempuzpotw89 is down", "node <id> is down");
+  /* what already worked stays: versions, durations, words, a 12-letter word */
+  fp("1 failed in 45.60s", "# failed in #s");
+  fp("synapse:v1.110.0 exited 1", "synapse:v# exited #");
+  fp("keycloak:25.0.1 returned 500, expected 200", "keycloak:# returned #, expected #");
+  fp("app.1.configuration@ci-1", "app.#.configuration@ci-#"); /* a word, not an id */
+  fp("psycopg2.OperationalError on mysql8", "psycopg#.OperationalError on mysql#");
+  fp("Log4jLoggerFactory HTTP2Server", "Log#jLoggerFactory HTTP#Server");
   /* the same failure on two runs has one fingerprint, different ones differ */
   char *a = cf_fingerprint("FATA[0012] ghost_app: task 4f9c2a1b failed at 10.0.0.5:80", 57);
   char *b = cf_fingerprint("FATA[0007] ghost_app: task 99aa00bb77 failed at 10.0.0.9:80", 59);
