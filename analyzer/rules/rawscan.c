@@ -230,6 +230,10 @@ static int next_char(const walk *w, unsigned *c, size_t *n) {
     v = v << 4 | (unsigned)h;
   }
   *n = 6;
+  /* Go writes these three short: "\u000a" is not Go's, and as a line end
+   * the walk would not see would let an OSC string swallow the next line
+   * (found by fuzz_logdecode_diff) */
+  if (v == '\n' || v == '\r' || v == '\t') return -1;
   if (v < 0x20 || v == '<' || v == '>' || v == '&') {
     *c = v == 0 ? NON_ASCII : v; /* \u0000 decodes to U+FFFD */
     return 0;
