@@ -142,8 +142,17 @@ static void failure_modes(cf_analysis *a, size_t *cap) {
       set_title(fd, "%zu failure%s not classified%s%s", n, n == 1 ? "" : "s",
                 f->fingerprint ? ": " : "",
                 f->fingerprint ? f->fingerprint : "");
-      cf_buf_printf(&text, "No rule decides %s; the first error lines are quoted as "
-                           "evidence.", n == 1 ? "this failure" : "these failures");
+      /* an unreadable input makes a build unknown whatever its rules said
+       * (DESIGN.md, errors): say so rather than "no rule decides" */
+      size_t unreadable = 0;
+      for (size_t k = 0; k < n; k++) unreadable += a->builds[members[k]].n_problems > 0;
+      if (unreadable == n)
+        cf_buf_printf(&text, "An input of %s is unreadable (see the input problems), so no "
+                             "verdict is given; the first error lines are quoted as evidence.",
+                      n == 1 ? "this build" : "each of these builds");
+      else
+        cf_buf_printf(&text, "No rule decides %s; the first error lines are quoted as "
+                             "evidence.", n == 1 ? "this failure" : "these failures");
     } else {
       fd->cls = h ? h->cls : f->deciding_class;
       if (fd->cls == CF_CLS_NONE) /* decided by reproduction or load alone */

@@ -169,6 +169,28 @@ static void overlapping_windows_each_count(void) {
   cf_analysis_free(&a);
 }
 
+/* A failure made unknown by an unreadable input: its finding says so,
+ * not "no rule decides" (a rule did fire). */
+static void unreadable_input_said_in_finding(void) {
+  cf_analysis a;
+  setup(&a);
+  cf_facts *f = add_build(&a, 1, "failure", DAY + H, "aaaaaaaa1", -1);
+  add_hit(f, "db-not-ready", CF_CLS_TIMING, 10, DAY + H + 30);
+  f->problems = cf_xcalloc(1, sizeof *f->problems);
+  f->problems[0] = cf_xstrdup("runs/1/results.json: line 2: malformed JSON");
+  f->n_problems = 1;
+  decide(&a);
+  CHECK_INT(f->verdict, CF_VERDICT_UNKNOWN);
+  cf_findings_build(&a);
+  const cf_finding *u = find_kind(&a, "unclassified", 0);
+  CHECK(u != NULL);
+  if (u) {
+    CHECK_CONTAINS(u->text, "An input of this build is unreadable");
+    CHECK(strstr(u->text, "No rule decides") == NULL);
+  }
+  cf_analysis_free(&a);
+}
+
 static void scoped_incident_only_its_machine(void) {
   cf_analysis a;
   setup(&a);
@@ -589,7 +611,7 @@ static void targets_parse_and_match(void) {
   CHECK(cf_sha_prefix_match("abc", "abcdef0") == 0);
 }
 
-CF_TEST_MAIN(T(infra_hit_decides), T(incident_window_confounds), T(overlapping_windows_each_count),
+CF_TEST_MAIN(T(infra_hit_decides), T(incident_window_confounds), T(overlapping_windows_each_count), T(unreadable_input_said_in_finding),
              T(scoped_incident_only_its_machine),
              T(fix_confounds_only_what_it_resolves), T(timing_by_load_above_passes),
              T(recipe_by_hit_and_by_reproduction),
