@@ -455,14 +455,34 @@ static void scope_sentence(cf_buf *b, const cf_event *ev) {
   cf_buf_puts(b, ".");
 }
 
+/* " Lead: #1, #2." appended to text, each build added to the finding. */
+static void build_sentence(cf_buf *text, cf_finding *fd, const char *lead, const long *v,
+                           size_t n) {
+  if (!n) return;
+  cf_buf_printf(text, "%s%s", text->len ? " " : "", lead);
+  for (size_t k = 0; k < n; k++) {
+    cf_buf_printf(text, "%s #%ld", k ? "," : "", v[k]);
+    add_build(fd, v[k]);
+  }
+  cf_buf_puts(text, ".");
+}
+
+/* Does fix ev claim to resolve the cause that decided failure f? */
+static int fix_claims(const cf_event *ev, const cf_facts *f) {
+  return ev->kind == CF_EVENT_FIX &&
+         cf_event_resolves(ev, f->deciding_rule,
+                           f->deciding_class != CF_CLS_NONE ? cf_class_name(f->deciding_class)
+                                                            : NULL);
+}
+
 static void event_findings(cf_analysis *a, size_t *cap) {
   char t1[CF_TIME_BUFSZ];
   const char *recipe = a->target.kind ? target_recipe(a) : NULL;
   for (size_t e = 0; e < a->n_events; e++) {
     const cf_event *ev = &a->events[e];
     if (ev->kind == CF_EVENT_DEPLOY) continue;
-    long *decided = NULL, *before = NULL;
-    size_t n_dec = 0, c_dec = 0, n_bef = 0, c_bef = 0;
+    long *decided = NULL, *before = NULL, *after = NULL;
+    size_t n_dec = 0, c_dec = 0, n_bef = 0, c_bef = 0, n_aft = 0, c_aft = 0;
     for (size_t i = 0; i < a->n_builds; i++) {
       const cf_facts *f = &a->builds[i];
       if (f->excluded) continue;
@@ -473,8 +493,13 @@ static void event_findings(cf_analysis *a, size_t *cap) {
           same_recipe(f, recipe) && f->started != CF_TIME_NONE && f->started < ev->at &&
           cf_event_applies_to(ev, f, NULL))
         CF_PUSH(before, n_bef, c_bef, f->number);
+      /* the same cause after the fix: it did not hold, or not here */
+      if (is_failure(f) && f->failing_moment != CF_TIME_NONE && ev->at != CF_TIME_NONE &&
+          f->failing_moment > ev->at && fix_claims(ev, f) &&
+          cf_event_applies_to(ev, f, f->failed_tier))
+        CF_PUSH(after, n_aft, c_aft, f->number);
     }
-    if (n_dec || n_bef) {
+    if (n_dec || n_bef || n_aft) {
       cf_time when = ev->kind == CF_EVENT_FIX ? ev->at : ev->from;
       cf_finding *fd = new_finding(a, cap, "event-relative", SEV_TARGET, when);
       add_event(fd, e);
@@ -484,30 +509,23 @@ static void event_findings(cf_analysis *a, size_t *cap) {
       else
         set_title(fd, "Failures confounded by the %s '%s'",
                   ev->kind == CF_EVENT_MAINTENANCE ? "maintenance" : "incident", ev->title);
-      if (n_dec) {
-        cf_buf_printf(&text, ev->kind == CF_EVENT_FIX
-                                 ? "Failures before the fix whose cause it resolves:"
-                                 : "Infra-confounded: failing moment inside the window:");
-        for (size_t k = 0; k < n_dec; k++) {
-          cf_buf_printf(&text, "%s #%ld", k ? "," : "", decided[k]);
-          add_build(fd, decided[k]);
-        }
-        cf_buf_puts(&text, ".");
-      }
-      if (n_bef) {
-        cf_buf_printf(&text, "%sPasses before the fix, which cannot show it worked:",
-                      n_dec ? " " : "");
-        for (size_t k = 0; k < n_bef; k++) {
-          cf_buf_printf(&text, "%s #%ld", k ? "," : "", before[k]);
-          add_build(fd, before[k]);
-        }
-        cf_buf_puts(&text, ".");
-      }
+      build_sentence(&text, fd,
+                     ev->kind == CF_EVENT_FIX
+                         ? "Failures before the fix whose cause it resolves:"
+                         : "Infra-confounded: failing moment inside the window:",
+                     decided, n_dec);
+      build_sentence(&text, fd, "Passes before the fix, which cannot show it worked:", before,
+                     n_bef);
+      build_sentence(&text, fd,
+                     "Failing after the fix from the cause it claims to resolve, so it did "
+                     "not hold (or does not reach these builds):",
+                     after, n_aft);
       scope_sentence(&text, ev);
       fd->text = cf_buf_steal(&text);
     }
     free(decided);
     free(before);
+    free(after);
   }
 }
 

@@ -238,12 +238,22 @@ static void fix_confounds_only_what_it_resolves(void) {
   cf_facts *by_class = add_build(&a, 3, "failure", DAY + 4 * H, "bbbbbbbb1", 5);
   add_hit(by_class, "other-timing", CF_CLS_TIMING, 20, DAY + 4 * H + 60);
   add_event(&a, CF_EVENT_FIX, DAY + 6 * H, CF_TIME_NONE, CF_TIME_NONE, "recipe");
+  /* the cause the first fix claims to resolve, again after it */
+  cf_facts *again = add_build(&a, 4, "failure", DAY + 5 * H + 600, "bbbbbbbb1", 5);
+  add_hit(again, "swarm-vip-exhaustion", CF_CLS_INFRA, 20, DAY + 5 * H + 660);
   decide(&a);
   CHECK_INT(paused->verdict, CF_VERDICT_TIMING); /* the fix does not resolve it */
   CHECK_INT(resolved->verdict, CF_VERDICT_INFRA);
   CHECK(has_reason(resolved, "before fix"));
   CHECK_INT(resolved->confidence, CF_CONF_HIGH); /* hit + fix agree */
   CHECK_INT(by_class->verdict, CF_VERDICT_TIMING); /* "recipe" fix: other class */
+  cf_findings_build(&a);
+  const cf_finding *fx = find_kind(&a, "event-relative", 0);
+  CHECK(fx != NULL);
+  if (fx) {
+    CHECK_CONTAINS(fx->text, "Failures before the fix whose cause it resolves: #2.");
+    CHECK_CONTAINS(fx->text, "so it did not hold (or does not reach these builds): #4.");
+  }
   cf_analysis_free(&a);
 }
 
