@@ -697,9 +697,16 @@ static void hygiene_findings(cf_analysis *a, size_t *cap) {
     cf_buf_printf(&text, "%s.", detail.data);
     for (size_t k = 0; k < nb; k++) add_build(fd, bad[k]);
   } else {
-    set_title(fd, "Clean state on all %zu runs", runs - missing);
-    cf_buf_printf(&text, "`clean_teardown` and `no_secret_leak` true on all %zu runs "
-                         "with results.json", runs - missing);
+    size_t ok = runs - missing;
+    if (ok == 1) {
+      set_title(fd, "Clean state on the one run");
+      cf_buf_puts(&text, "`clean_teardown` and `no_secret_leak` true on the one run with "
+                         "results.json");
+    } else {
+      set_title(fd, "Clean state on all %zu runs", ok);
+      cf_buf_printf(&text, "`clean_teardown` and `no_secret_leak` true on all %zu runs "
+                           "with results.json", ok);
+    }
     cf_buf_puts(&text, ".");
   }
   if (missing)

@@ -809,10 +809,32 @@ static void copy_events(run *r) {
   }
 }
 
+/* The recipe the review is about: --recipe, else the one the target's
+ * builds test (one at most: target_ambiguous); NULL when neither says. */
+static const char *review_recipe(const run *r) {
+  if (r->o->recipe) return r->o->recipe;
+  for (size_t i = 0; r->target.kind && i < r->a->n_builds; i++)
+    if (r->a->builds[i].in_target && r->a->builds[i].tested.recipe)
+      return r->a->builds[i].tested.recipe;
+  return NULL;
+}
+
+/* PRs as of the review moment. PR numbers are per repository: a list
+ * that holds other repositories' PRs (named by base.repo or the URL) keeps
+ * only the reviewed recipe's, and says what it left out. */
 static void copy_prs(run *r) {
   cf_analysis *a = r->a;
+  const char *recipe = review_recipe(r);
+  size_t n_other = 0;
+  cf_buf others = {0};
   for (size_t i = 0; i < r->prs.n; i++) {
     const cf_pr *p = &r->prs.items[i];
+    if (recipe && p->repo && strcmp(p->repo, recipe)) {
+      if (!others.data || !strstr(others.data, p->repo))
+        cf_buf_printf(&others, "%s%s", others.len ? ", " : "", p->repo);
+      n_other++;
+      continue;
+    }
     cf_pr_state st = cf_pr_state_at(p, a->as_of);
     if (st == CF_PR_NOT_YET) continue;
     const char *state = st == CF_PR_OPEN ? "open" : st == CF_PR_MERGED ? "merged" : "closed";
@@ -821,6 +843,15 @@ static void copy_prs(run *r) {
     size_t cap = a->n_prs;
     CF_PUSH(a->prs, a->n_prs, cap, pf);
   }
+  if (n_other) {
+    cf_buf w = {0};
+    cf_buf_printf(&w, "%s: %zu pull request%s of other repositories (%s) left out: PR numbers "
+                      "are per repository, and the review is of %s",
+                  r->prs.path, n_other, n_other == 1 ? "" : "s", others.data, recipe);
+    size_t wc = a->n_warnings;
+    CF_PUSH(a->warnings, a->n_warnings, wc, cf_buf_steal(&w));
+  }
+  cf_buf_free(&others);
 }
 
 static int known_rule(void *user, const char *id) {

@@ -79,6 +79,35 @@ static void pr_free(cf_pr *pr) {
   free(pr->title);
   free(pr->head_sha);
   free(pr->head_ref);
+  free(pr->repo);
+}
+
+/* NAME of ".../OWNER/NAME/pulls/N" (Gitea) or ".../OWNER/NAME/pull/N"
+ * (GitHub), or NULL. */
+static char *repo_from_url(const char *url) {
+  const char *p = strstr(url, "/pulls/");
+  if (!p) p = strstr(url, "/pull/");
+  if (!p || p == url) return NULL;
+  const char *e = p, *b = p;
+  while (b > url && b[-1] != '/') b--;
+  if (b == e || b == url) return NULL;
+  return cf_xstrndup(b, (size_t)(e - b));
+}
+
+/* The repository's name, which PR numbers are only unique within. Wrong
+ * types here are no reason to refuse the file: the name is then unknown. */
+static char *repo_name(const cJSON *o) {
+  const cJSON *base = cJSON_GetObjectItemCaseSensitive(o, "base");
+  const cJSON *repo = cJSON_IsObject(base) ? cJSON_GetObjectItemCaseSensitive(base, "repo") : NULL;
+  const cJSON *name = cJSON_IsObject(repo) ? cJSON_GetObjectItemCaseSensitive(repo, "name") : NULL;
+  if (cJSON_IsString(name) && *name->valuestring) return cf_xstrdup(name->valuestring);
+  static const char *const keys[] = {"html_url", "url"};
+  for (size_t k = 0; k < 2; k++) {
+    const cJSON *u = cJSON_GetObjectItemCaseSensitive(o, keys[k]);
+    char *n = cJSON_IsString(u) ? repo_from_url(u->valuestring) : NULL;
+    if (n) return n;
+  }
+  return NULL;
 }
 
 static int read_pr(reader *r, const cJSON *o, size_t i, cf_pr *pr) {
@@ -101,6 +130,7 @@ static int read_pr(reader *r, const cJSON *o, size_t i, cf_pr *pr) {
                       r->name, path);
   if (opt_string(r, o, "title", path, &pr->title)) return -1;
   if (!pr->title) pr->title = cf_xstrdup("");
+  pr->repo = repo_name(o);
   const cJSON *head = cJSON_GetObjectItemCaseSensitive(o, "head");
   if (head && !cJSON_IsNull(head)) {
     if (!cJSON_IsObject(head))
@@ -143,13 +173,21 @@ static int read_pr(reader *r, const cJSON *o, size_t i, cf_pr *pr) {
   return 0;
 }
 
+/* Repository names, an unknown one (NULL) first. */
+static int repo_cmp(const char *a, const char *b) {
+  if (!a || !b) return (a != NULL) - (b != NULL);
+  return strcmp(a, b);
+}
+
 static int pr_num_cmp(const void *pa, const void *pb) {
   const cf_pr *a = *(const cf_pr *const *)pa, *b = *(const cf_pr *const *)pb;
   if (a->number != b->number) return a->number < b->number ? -1 : 1;
-  return a->index - b->index;
+  int r = repo_cmp(a->repo, b->repo);
+  return r ? r : a->index - b->index;
 }
 
-/* A number listed twice is an error (sorted, so hostile files stay fast). */
+/* A number listed twice for one repository is an error (sorted, so hostile
+ * files stay fast); PR numbers of different repositories may repeat. */
 static int check_unique(const cf_prs *p, const char *name, cf_err *err) {
   if (p->n < 2) return 0;
   const cf_pr **s = cf_xmalloc(p->n * sizeof *s);
@@ -157,7 +195,7 @@ static int check_unique(const cf_prs *p, const char *name, cf_err *err) {
   qsort(s, p->n, sizeof *s, pr_num_cmp);
   const cf_pr *dup = NULL, *first = NULL;
   for (size_t i = 1; i < p->n; i++)
-    if (s[i]->number == s[i - 1]->number &&
+    if (s[i]->number == s[i - 1]->number && !repo_cmp(s[i]->repo, s[i - 1]->repo) &&
         (!dup || s[i]->index < dup->index)) {
       dup = s[i];
       first = s[i - 1];

@@ -35,6 +35,9 @@ typedef struct cf_pr {
   char *title;      /* "" when absent */
   char *head_sha;   /* NULL when absent */
   char *head_ref;   /* NULL when absent */
+  char *repo;       /* the repository's name ("ghost"): base.repo.name, else
+                       from html_url/url (".../OWNER/NAME/pulls/N"); NULL
+                       when neither says */
   cf_time created, updated, closed, merged; /* CF_TIME_NONE when null */
   int index;        /* position in the file's array */
 } cf_pr;

@@ -43,6 +43,7 @@ static void ghost_list(void) {
   CHECK(cf_prs_find(&p, 6) == NULL);
   CHECK_STR(pr4->title, "chore: upgrade to 1.4.0+6.44.1-alpine");
   CHECK_STR(pr4->head_ref, "upgrade-6.44.1");
+  CHECK(pr4->repo == NULL); /* this list names no repository */
   CHECK_INT(pr4->index, 1);
   CHECK_INT(pr3->created, T_("2026-05-01T08:00Z"));
   CHECK_INT(pr5->closed, CF_TIME_NONE);
@@ -182,4 +183,43 @@ static void bad_forms(void) {
                      "directory");
 }
 
-CF_TEST_MAIN(T(ghost_list), T(sha_prefix), T(gitea_forms), T(bad_forms))
+/* The repository a PR belongs to (PR numbers are per repository): Gitea's
+ * and GitHub's base.repo.name, else the html_url or url path; a wrong type
+ * there leaves it unknown and refuses nothing. */
+static void repository_names(void) {
+  const char *json =
+      "[{\"number\": 1, \"state\": \"open\", \"created_at\": \"2026-06-01T00:00Z\","
+      "  \"base\": {\"repo\": {\"name\": \"hedgedoc\"}},"
+      "  \"html_url\": \"https://git.example/cc-recipes/other/pulls/1\"},"
+      " {\"number\": 2, \"state\": \"open\", \"created_at\": \"2026-06-01T00:00Z\","
+      "  \"url\": \"https://git.example/cc-recipes/matrix-synapse/pulls/2\"},"
+      " {\"number\": 3, \"state\": \"open\", \"created_at\": \"2026-06-01T00:00Z\","
+      "  \"html_url\": \"https://github.com/org/keycloak/pull/3\"},"
+      " {\"number\": 4, \"state\": \"open\", \"created_at\": \"2026-06-01T00:00Z\","
+      "  \"base\": {\"repo\": 5}, \"url\": \"https://example/api/pulls\"}]";
+  cf_prs p;
+  cf_err err = {{0}};
+  CHECK_INT(cf_prs_load_mem(json, strlen(json), "r.json", &p, &err), 0);
+  CHECK_INT(p.n, 4);
+  CHECK_STR(p.items[0].repo, "hedgedoc");
+  CHECK_STR(p.items[1].repo, "matrix-synapse");
+  CHECK_STR(p.items[2].repo, "keycloak");
+  CHECK(p.items[3].repo == NULL);
+  cf_prs_free(&p);
+  /* one number in two repositories is fine; twice in one is not */
+  json = "[{\"number\": 4, \"state\": \"open\", \"created_at\": \"2026-06-01T00:00Z\","
+         "  \"url\": \"https://g/o/ghost/pulls/4\"},"
+         " {\"number\": 4, \"state\": \"open\", \"created_at\": \"2026-06-01T00:00Z\","
+         "  \"url\": \"https://g/o/mumble/pulls/4\"}]";
+  CHECK_INT(cf_prs_load_mem(json, strlen(json), "r.json", &p, &err), 0);
+  CHECK_INT(p.n, 2);
+  cf_prs_free(&p);
+  json = "[{\"number\": 4, \"state\": \"open\", \"created_at\": \"2026-06-01T00:00Z\","
+         "  \"url\": \"https://g/o/ghost/pulls/4\"},"
+         " {\"number\": 4, \"state\": \"open\", \"created_at\": \"2026-06-01T00:00Z\","
+         "  \"html_url\": \"https://g/o/ghost/pulls/4\"}]";
+  CHECK_INT(cf_prs_load_mem(json, strlen(json), "r.json", &p, &err), -1);
+  CHECK_STR(err.msg, "r.json: [1].number: PR #4 is listed twice (also at [0])");
+}
+
+CF_TEST_MAIN(T(ghost_list), T(sha_prefix), T(gitea_forms), T(bad_forms), T(repository_names))
