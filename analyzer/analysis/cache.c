@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -64,7 +65,16 @@ struct cf_cache {
   char *path, *identity, *rules_hash, *version;
   sqlite3_stmt *get, *put, *del;
   size_t hits, misses, writes;
+  int in_batch;          /* a write transaction is open (see cf_cache_put) */
+  size_t batch_puts;
+  struct timespec batch_start;
 };
+
+/* Puts are committed in batches: one transaction per build cost more than
+ * the analysis itself on a cold run (WAL appends and locking per commit).
+ * A batch ends after CF_CACHE_BATCH puts or a second, whichever is first,
+ * so another run sharing the file waits at most about that long. */
+#define CF_CACHE_BATCH 64
 
 /* ================= JSON encoding ================= */
 
@@ -938,8 +948,19 @@ fail:
   return -1;
 }
 
+/* Commit the open batch, if any. A failed commit loses only that batch's
+ * entries: they are recomputed on the next run. */
+static void end_batch(cf_cache *c) {
+  if (!c->in_batch) return;
+  if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+  c->in_batch = 0;
+  c->batch_puts = 0;
+}
+
 void cf_cache_close(cf_cache *c) {
   if (!c) return;
+  end_batch(c);
   sqlite3_finalize(c->get);
   sqlite3_finalize(c->put);
   sqlite3_finalize(c->del);
@@ -1029,6 +1050,14 @@ int cf_cache_put(cf_cache *c, const cf_cache_key *k, const cf_facts *f, cf_err *
     free(doc);
     return 0;
   }
+  if (!c->in_batch) {
+    if (exec(c, "BEGIN IMMEDIATE", err)) {
+      free(doc);
+      return -1;
+    }
+    c->in_batch = 1;
+    clock_gettime(CLOCK_MONOTONIC, &c->batch_start);
+  }
   sqlite3_stmt *st = c->put;
   bind_key(c, st, k);
   sqlite3_bind_text(st, 6, k->variant ? k->variant : "", -1, SQLITE_STATIC);
@@ -1036,7 +1065,7 @@ int cf_cache_put(cf_cache *c, const cf_cache_key *k, const cf_facts *f, cf_err *
   sqlite3_bind_int64(st, 8, k->finished);
   sqlite3_bind_text(st, 9, k->artifacts_sig, -1, SQLITE_STATIC);
   sqlite3_bind_blob(st, 10, doc, (int)len, SQLITE_STATIC);
-  /* one statement: sqlite commits it whole or not at all */
+  /* one statement: a failing one is undone alone, the batch goes on */
   int rc = sqlite3_step(st);
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
@@ -1045,6 +1074,11 @@ int cf_cache_put(cf_cache *c, const cf_cache_key *k, const cf_facts *f, cf_err *
     return cf_err_set(err, "%s: build id %" PRId64 ": cannot write the cache: %s", c->path,
                       k->build_id, sqlite3_errmsg(c->db));
   c->writes++;
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  double open_s = (double)(now.tv_sec - c->batch_start.tv_sec) +
+                  (double)(now.tv_nsec - c->batch_start.tv_nsec) / 1e9;
+  if (++c->batch_puts >= CF_CACHE_BATCH || open_s >= 1.0) end_batch(c);
   return 1;
 }
 
