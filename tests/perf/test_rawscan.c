@@ -18,47 +18,10 @@
 #include <string.h>
 
 #include "check.h"
-#include "ciforensics/logdecode.h"
-#include "ciforensics/rawscan.h"
-#include "ciforensics/rules.h"
-
-static cf_ruleset *rules;
-static cf_matcher *matcher;
-static cf_rawscan *scan;
-
-static void setup(void) {
-  if (rules) return;
-  const char *root = getenv("CF_SOURCE_ROOT");
-  char dir[4096];
-  snprintf(dir, sizeof dir, "%s/rules", root ? root : ".");
-  const char *dirs[] = {dir};
-  cf_err err = {{0}};
-  if (cf_ruleset_load(dirs, 1, &rules, &err)) {
-    fprintf(stderr, "cannot load %s: %s\n", dir, err.msg);
-    exit(1);
-  }
-  matcher = cf_matcher_new(rules, NULL);
-  scan = cf_rawscan_new(rules);
-}
-
-/* What decoding and matching the blob yields: 1 when anything (an error, a
- * truncation note, a hit, veto, observation or limit event), else 0. */
-static int yields_something(const char *step, const char *blob, size_t len) {
-  cf_steplog log;
-  cf_err err = {{0}};
-  if (cf_steplog_decode(blob, len, CF_STEPLOG_MAX_BLOB, &log, &err)) return 1;
-  int any = log.truncated;
-  cf_step_matches sm;
-  cf_matcher_run(matcher, step, &log, NULL, 0, &sm);
-  any |= sm.n_hits || sm.n_vetoes || sm.n_limited;
-  for (size_t i = 0; i < sm.n_observed; i++) any |= sm.observed[i].observed;
-  cf_step_matches_free(&sm);
-  cf_steplog_free(&log);
-  return any;
-}
+#include "rawscan_oracle.h"
 
 static int may(const char *blob) {
-  return cf_rawscan_may_hit(scan, "test", blob, strlen(blob));
+  return cf_rawscan_may_hit(oracle_scan, "test", blob, strlen(blob));
 }
 
 /* A one-element Go blob for text (already Go-escaped). */
@@ -69,7 +32,7 @@ static const char *blob1(const char *escaped) {
 }
 
 static void test_clean_blobs_are_skipped(void) {
-  setup();
+  oracle_setup();
   CHECK_INT(may(blob1("hello world")), 0);
   CHECK_INT(may("null\n"), 0);
   CHECK_INT(may("null"), 0);
@@ -79,7 +42,7 @@ static void test_clean_blobs_are_skipped(void) {
 }
 
 static void test_literals_are_found_escaped(void) {
-  setup();
+  oracle_setup();
   CHECK_INT(may(blob1("Error: connect ECONNREFUSED 10.0.5.196:3306")), 1);
   /* "<h1>Error establishing a database connection</h1>" as Go writes it */
   CHECK_INT(may(blob1("\\u003ch1\\u003eError establishing a database connection\\u003c/h1\\u003e")), 1);
@@ -88,12 +51,12 @@ static void test_literals_are_found_escaped(void) {
   /* a literal split by a colour code is one literal in the plain text */
   CHECK_INT(may(blob1("connect ECONN\\u001b[1;31mREFUSED 10.0.5.196:3306")), 1);
   CHECK_INT(may(blob1("connect ECONN\\u001b]0;title\\u0007REFUSED 10.0.5.196:3306")), 1);
-  CHECK_INT(yields_something("test", blob1("connect ECONN\\u001b[1;31mREFUSED 10.0.5.196:3306"),
+  CHECK_INT(oracle_yields_something("test", blob1("connect ECONN\\u001b[1;31mREFUSED 10.0.5.196:3306"),
                              strlen(blob1("connect ECONN\\u001b[1;31mREFUSED 10.0.5.196:3306"))), 1);
 }
 
 static void test_unsure_shapes_are_decoded(void) {
-  setup();
+  oracle_setup();
   /* truncated: runner-go dropped the head, or the legacy warning line */
   CHECK_INT(may("[{\"pos\":7,\"out\":\"x\\n\",\"time\":0}]\n"), 1);
   CHECK_INT(may(blob1("warning: maximum output exceeded")), 1);
@@ -115,9 +78,9 @@ static void test_unsure_shapes_are_decoded(void) {
   CHECK_INT(may("{}"), 1);
   CHECK_INT(may(""), 1);
   CHECK_INT(may(blob1("tab\\there")), 0); /* \t escaped is fine */
-  CHECK_INT(cf_rawscan_may_hit(scan, "test", "[{\"pos\":0,\"out\":\"a\0\\n\",\"time\":0}]", 33), 1);
+  CHECK_INT(cf_rawscan_may_hit(oracle_scan, "test", "[{\"pos\":0,\"out\":\"a\0\\n\",\"time\":0}]", 33), 1);
   CHECK_INT(may("[{\"pos\":0,\"out\":\"a\tb\\n\",\"time\":0}]"), 1); /* raw TAB */
-  cf_rawscan_stats st = cf_rawscan_get_stats(scan);
+  cf_rawscan_stats st = cf_rawscan_get_stats(oracle_scan);
   CHECK(st.calls > 0 && st.unsure > 0 && st.skipped > 0);
 }
 
@@ -146,11 +109,11 @@ static void count_step(const char *step, size_t len, int skipped) {
 
 static void check_blob(const char *step, const char *blob, size_t len, const char *where) {
   n_blobs++;
-  int may_hit = cf_rawscan_may_hit(scan, step, blob, len);
+  int may_hit = cf_rawscan_may_hit(oracle_scan, step, blob, len);
   count_step(step ? step : "?", len, !may_hit);
   if (may_hit) return;
   n_skipped++;
-  if (yields_something(step, blob, len)) {
+  if (oracle_yields_something(step, blob, len)) {
     cf_check_failures++;
     fprintf(stderr, "%s: skipped by rawscan but decoding/matching yields something\n", where);
   }
@@ -203,7 +166,7 @@ static int each_log(sqlite3 *db, const char *name, int mutate) {
 }
 
 static void test_corpus_differential(void) {
-  setup();
+  oracle_setup();
   const char *root = getenv("CF_SOURCE_ROOT");
   char path[4096];
   snprintf(path, sizeof path, "%s/corpus/ghost-2026-06/drone.sql", root ? root : ".");
@@ -223,7 +186,7 @@ static void test_corpus_differential(void) {
 }
 
 static void test_generated_differential(void) {
-  setup();
+  oracle_setup();
   const char *path = getenv("CF_PERF_DB");
   if (!path || !*path) {
     printf("CF_PERF_DB not set: generated-database differential not run\n");
@@ -247,9 +210,9 @@ static void test_generated_differential(void) {
 
 static void teardown(void) {
   printf("rawscan: %zu blobs checked, %zu skipped\n", n_blobs, n_skipped);
-  cf_rawscan_free(scan);
-  cf_matcher_free(matcher);
-  cf_ruleset_free(rules);
+  cf_rawscan_free(oracle_scan);
+  cf_matcher_free(oracle_matcher);
+  cf_ruleset_free(oracle_rules);
 }
 
 static void test_zz_teardown(void) { teardown(); }
