@@ -37,6 +37,16 @@ def analyze_args(*a, **k):
     return _args(*a, **k)
 
 
+def valid_utf8(data, what):
+    """Whether data is valid UTF-8; says where it is not."""
+    try:
+        data.decode("utf-8")
+        return True
+    except UnicodeDecodeError as e:
+        print("  (%s: %s)" % (what, e))
+        return False
+
+
 def json_report(r, what):
     """stdout parsed as JSON (strict UTF-8), or None after a failed check."""
     try:
@@ -240,12 +250,7 @@ set_log(utf, 519, "test", bad_bytes)
 for fmt in ("json", "md"):
     r = run(analyze_args(utf, fmt=fmt))
     check(r.rc == 0, "invalid UTF-8 log (%s): exit 0" % fmt, r)
-    try:
-        r.out.decode("utf-8")
-        ok = True
-    except UnicodeDecodeError as e:
-        ok = False
-        print("  (%s: %s)" % (fmt, e))
+    ok = valid_utf8(r.out, fmt)
     check(ok, "invalid UTF-8 log (%s): output is valid UTF-8" % fmt)
     if ok and fmt == "json":
         rep = json_report(r, "invalid UTF-8 log")
@@ -260,20 +265,12 @@ set_log(mb, 519, "test", json.dumps([
      "time": 2}]).encode())
 for fmt in ("json", "md"):
     r = run(analyze_args(mb, fmt=fmt))
-    try:
-        r.out.decode("utf-8")
-        ok = True
-    except UnicodeDecodeError as e:
-        ok = False
-        print("  (%s: %s)" % (fmt, e))
+    ok = valid_utf8(r.out, fmt)
     check(r.rc == 0 and ok, "long lines of 2-byte characters (%s): excerpts cut between characters" % fmt,
           r.rc)
 r = run(["show", "--db", utf, "--repo", REPO, "519"])
 check(r.rc == 0, "invalid UTF-8 log: show exits 0", r)
-try:
-    r.out.decode("utf-8")
-except UnicodeDecodeError as e:
-    check(False, "invalid UTF-8 log: show output is valid UTF-8", str(e))
+check(valid_utf8(r.out, "show"), "invalid UTF-8 log: show output is valid UTF-8")
 os.remove(utf)
 
 deepdb = fresh_db("deep.sqlite")
