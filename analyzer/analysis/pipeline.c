@@ -139,10 +139,11 @@ static void read_artifacts(run *r, cf_facts *f, artifacts *ar) {
   char *dir = cf_path_join(r->o->runs_dir, num);
   char *rj = cf_path_join(dir, "results.json");
   cf_err err = {{0}};
+  /* anything by that name is read (a FIFO, a device or a directory is an
+   * input problem cf_read_file names, never a hang); lstat so that a
+   * symlink loop is a problem too, not an absent file */
   struct stat st;
-  if (stat(rj, &st) == 0 && !S_ISREG(st.st_mode)) {
-    problem(r, f, rj, "not a regular file");
-  } else if (cf_file_exists(rj)) {
+  if (lstat(rj, &st) == 0) {
     if (cf_results_load(rj, &ar->results, &err) == 0) {
       if (r->a->as_of_given && ar->results.finished != CF_TIME_NONE &&
           ar->results.finished > r->a->as_of) {
@@ -160,10 +161,7 @@ static void read_artifacts(run *r, cf_facts *f, artifacts *ar) {
   for (size_t i = 0; i < n; i++) {
     cf_junit j;
     cf_err_clear(&err);
-    if (!cf_file_exists(files[i])) {
-      /* a FIFO would block the read forever; a device never ends */
-      problem(r, f, files[i], "not a regular file");
-    } else if (cf_junit_load(files[i], &j, &err) == 0) {
+    if (cf_junit_load(files[i], &j, &err) == 0) {
       if (j.n_no_zone) /* DESIGN.md: taken as UTC and flagged */
         note(f, "%s: %zu timestamp%s without a time zone, read as UTC", files[i], j.n_no_zone,
              j.n_no_zone == 1 ? "" : "s");
@@ -407,11 +405,11 @@ static const char *failing_tier_from_log(run *r, const cf_steplog *log,
 }
 
 /* Decode, segment and match one step; everything is dropped on return.
- * scan (may be NULL) lets a step other than the failing one skip decoding
- * when its raw blob cannot hold a rule's literal: such a step contributes
- * only hits, so nothing in the report changes (rawscan.h). */
-static void match_step(run *r, cf_facts *f, const cf_step *s, int failing_step,
-                       cf_rawscan *scan) {
+ * The raw-blob prefilter (r->rawscan, NULL with CIFORENSICS_NO_RAWSCAN) lets
+ * a step other than the failing one skip decoding when its blob cannot hold
+ * a rule's literal: such a step contributes only hits, so nothing in the
+ * report changes (rawscan.h). */
+static void match_step(run *r, cf_facts *f, const cf_step *s, int failing_step) {
   char *blob = NULL;
   size_t len = 0;
   int found = 0;
@@ -424,7 +422,7 @@ static void match_step(run *r, cf_facts *f, const cf_step *s, int failing_step,
     if (failing_step) note(f, "log of step %s not in database", s->name);
     return;
   }
-  if (!failing_step && scan && !cf_rawscan_may_hit(scan, s->name, blob, len)) {
+  if (!failing_step && r->rawscan && !cf_rawscan_may_hit(r->rawscan, s->name, blob, len)) {
     free(blob);
     return;
   }
@@ -564,13 +562,17 @@ static void judge_genuine(cf_facts *f, const cf_build *b, const artifacts *ar) {
   cf_genuine_free(&g);
 }
 
+/* --recipe excludes this build. */
+static int other_recipe(const run *r, const cf_facts *f) {
+  return r->o->recipe && (!f->tested.recipe || strcmp(f->tested.recipe, r->o->recipe));
+}
+
 /* What is worked out after the extracted facts, fresh or cached: the
  * recipe filter, the target, the failure's deciding hits and moment, and
  * the load (never cached: an external load file may change). Returns 1
  * when the build belongs in the report. */
 static int finish_build(run *r, cf_facts *f) {
-  if (r->o->recipe && (!f->tested.recipe || strcmp(f->tested.recipe, r->o->recipe)))
-    return 0;
+  if (other_recipe(r, f)) return 0;
   if (r->target.kind) f->in_target = cf_target_matches(&r->target, &f->tested, f->ref);
   if (cf_status_failed(f->status) && f->finished != CF_TIME_NONE) {
     cf_facts_locate_failure(f);
@@ -678,7 +680,7 @@ static int read_build(run *r, int64_t repo_id, long number, cf_facts *f) {
   artifacts ar;
   read_artifacts(r, f, &ar);
   refine_tested(f, &ar);
-  if (r->o->recipe && (!f->tested.recipe || strcmp(f->tested.recipe, r->o->recipe))) {
+  if (other_recipe(r, f)) { /* known before any log is read */
     artifacts_free(&ar);
     if (cacheable) cache_key_free(&key);
     cf_build_free(&b);
@@ -699,12 +701,10 @@ static int read_build(run *r, int64_t repo_id, long number, cf_facts *f) {
     }
     /* Every step is matched (hits elsewhere are context); logs are read and
      * dropped one step at a time. */
-    /* CIFORENSICS_NO_RAWSCAN: decode every step (benchmark and checks) */
-    cf_rawscan *scan = r->rawscan;
     for (size_t s = 0; s < b.n_stages; s++)
       for (size_t k = 0; k < b.stages[s].n_steps; k++) {
         const cf_step *st = &b.stages[s].steps[k];
-        if (st->has_log_row) match_step(r, f, st, st == fs, scan);
+        if (st->has_log_row) match_step(r, f, st, st == fs);
       }
     /* Drone's own message for the failure (a config error, or a step the
      * runner could not run: image pull, engine failure) is evidence too:
@@ -767,6 +767,13 @@ static void progress_end(progress *p) {
 
 /* ---- context ---- */
 
+/* Append s (borrowed) to the list unless it is there already. */
+static void push_distinct(const char ***v, size_t *n, size_t *cap, const char *s) {
+  for (size_t k = 0; k < *n; k++)
+    if (!strcmp((*v)[k], s)) return;
+  CF_PUSH(*v, *n, *cap, s);
+}
+
 /* PR numbers repeat across recipe repositories (DESIGN.md, --target): a
  * PR target that builds of two recipes test is ambiguous without --recipe,
  * and the PR list (one repository's) would be paired with the wrong one. */
@@ -777,9 +784,7 @@ static int target_ambiguous(const run *r, const cf_analysis *a, cf_err *err) {
   for (size_t i = 0; i < a->n_builds; i++) {
     const cf_facts *f = &a->builds[i];
     if (!f->in_target || !f->tested.recipe) continue;
-    size_t k = 0;
-    while (k < n && strcmp(names[k], f->tested.recipe)) k++;
-    if (k == n) CF_PUSH(names, n, cap, f->tested.recipe);
+    push_distinct(&names, &n, &cap, f->tested.recipe);
   }
   int rc = 0;
   if (n > 1) {
@@ -825,13 +830,12 @@ static const char *review_recipe(const run *r) {
 static void copy_prs(run *r) {
   cf_analysis *a = r->a;
   const char *recipe = review_recipe(r);
-  size_t n_other = 0;
-  cf_buf others = {0};
+  size_t n_other = 0, n_names = 0, names_cap = 0;
+  const char **names = NULL; /* the other repositories, borrowed */
   for (size_t i = 0; i < r->prs.n; i++) {
     const cf_pr *p = &r->prs.items[i];
     if (recipe && p->repo && strcmp(p->repo, recipe)) {
-      if (!others.data || !strstr(others.data, p->repo))
-        cf_buf_printf(&others, "%s%s", others.len ? ", " : "", p->repo);
+      push_distinct(&names, &n_names, &names_cap, p->repo);
       n_other++;
       continue;
     }
@@ -845,13 +849,15 @@ static void copy_prs(run *r) {
   }
   if (n_other) {
     cf_buf w = {0};
-    cf_buf_printf(&w, "%s: %zu pull request%s of other repositories (%s) left out: PR numbers "
-                      "are per repository, and the review is of %s",
-                  r->prs.path, n_other, n_other == 1 ? "" : "s", others.data, recipe);
-    size_t wc = a->n_warnings;
-    CF_PUSH(a->warnings, a->n_warnings, wc, cf_buf_steal(&w));
+    cf_buf_printf(&w, "%s: %zu pull request%s of other repositories (", r->prs.path, n_other,
+                  n_other == 1 ? "" : "s");
+    for (size_t k = 0; k < n_names; k++) cf_buf_printf(&w, "%s%s", k ? ", " : "", names[k]);
+    cf_buf_printf(&w, ") left out: PR numbers are per repository, and the review is of %s",
+                  recipe);
+    push_str(&a->warnings, &a->n_warnings, w.data);
+    cf_buf_free(&w);
   }
-  cf_buf_free(&others);
+  free(names);
 }
 
 static int known_rule(void *user, const char *id) {
