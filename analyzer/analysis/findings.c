@@ -467,14 +467,6 @@ static void build_sentence(cf_buf *text, cf_finding *fd, const char *lead, const
   cf_buf_puts(text, ".");
 }
 
-/* Does fix ev claim to resolve the cause that decided failure f? */
-static int fix_claims(const cf_event *ev, const cf_facts *f) {
-  return ev->kind == CF_EVENT_FIX &&
-         cf_event_resolves(ev, f->deciding_rule,
-                           f->deciding_class != CF_CLS_NONE ? cf_class_name(f->deciding_class)
-                                                            : NULL);
-}
-
 static void event_findings(cf_analysis *a, size_t *cap) {
   char t1[CF_TIME_BUFSZ];
   const char *recipe = a->target.kind ? target_recipe(a) : NULL;
@@ -495,7 +487,7 @@ static void event_findings(cf_analysis *a, size_t *cap) {
         CF_PUSH(before, n_bef, c_bef, f->number);
       /* the same cause after the fix: it did not hold, or not here */
       if (is_failure(f) && f->failing_moment != CF_TIME_NONE && ev->at != CF_TIME_NONE &&
-          f->failing_moment > ev->at && fix_claims(ev, f) &&
+          f->failing_moment > ev->at && cf_fix_resolved_hit(ev, f) &&
           cf_event_applies_to(ev, f, f->failed_tier))
         CF_PUSH(after, n_aft, c_aft, f->number);
     }

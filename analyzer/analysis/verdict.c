@@ -60,9 +60,14 @@ int cf_event_applies_to(const cf_event *e, const cf_facts *f, const char *tier) 
   return cf_event_applies(e, f->machine, f->tested.recipe, tier);
 }
 
-/* Does fix e resolve a failure decided by rule (NULL: none) of class c? */
-static int fix_resolves(const cf_event *e, const char *rule, cf_class c) {
-  return cf_event_resolves(e, rule, c != CF_CLS_NONE ? cf_class_name(c) : NULL);
+const cf_hitfact *cf_fix_resolved_hit(const cf_event *e, const cf_facts *f) {
+  for (size_t h = 0; h < f->n_hits; h++) {
+    const cf_hitfact *hit = &f->hits[h];
+    if (hit->deciding &&
+        cf_event_resolves(e, hit->rule, hit->cls != CF_CLS_NONE ? cf_class_name(hit->cls) : NULL))
+      return hit;
+  }
+  return NULL;
 }
 
 static int tier_eq(const char *a, const char *b) {
@@ -210,12 +215,7 @@ static const cf_event *later_fix(const cf_analysis *a, const cf_facts *f,
         f->failing_moment == CF_TIME_NONE || e->at <= f->failing_moment)
       continue;
     if (!cf_event_applies_to(e, f, f->failed_tier)) continue;
-    for (size_t h = 0; h < f->n_hits; h++)
-      if (f->hits[h].deciding &&
-          fix_resolves(e, f->hits[h].rule, f->hits[h].cls)) {
-        *resolved = &f->hits[h];
-        return e;
-      }
+    if ((*resolved = cf_fix_resolved_hit(e, f))) return e;
   }
   return NULL;
 }

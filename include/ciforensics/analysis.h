@@ -281,6 +281,9 @@ void cf_sha_index_free(cf_sha_index *ix);
 /* Does event e apply to build f, whose failing tier is tier (NULL: not
  * known)? cf_event_applies with the build's machine and tested recipe. */
 int cf_event_applies_to(const cf_event *e, const cf_facts *f, const char *tier);
+/* The first deciding hit of f that fix e resolves (by rule id or class),
+ * or NULL (also when e is no fix). */
+const cf_hitfact *cf_fix_resolved_hit(const cf_event *e, const cf_facts *f);
 
 /* verdict.c: mark deciding hits and set the failing moment (call before
  * measuring load at that moment). */
