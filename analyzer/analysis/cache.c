@@ -65,7 +65,6 @@ struct cf_cache {
   char *path, *identity, *rules_hash, *version;
   sqlite3_stmt *get, *put, *del;
   size_t hits, misses, writes;
-  int in_batch;          /* a write transaction is open (see cf_cache_put) */
   size_t batch_puts;
   struct timespec batch_start;
 };
@@ -951,11 +950,11 @@ fail:
 /* Commit the open batch, if any. A failed commit loses only that batch's
  * entries: they are recomputed on the next run. */
 static void end_batch(cf_cache *c) {
-  if (!c->in_batch) return;
+  /* sqlite knows whether a transaction is open (an error may have ended
+   * it); no flag of ours to drift */
+  if (!c->db || sqlite3_get_autocommit(c->db)) return;
   if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
     sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-  c->in_batch = 0;
-  c->batch_puts = 0;
 }
 
 void cf_cache_close(cf_cache *c) {
@@ -1050,12 +1049,12 @@ int cf_cache_put(cf_cache *c, const cf_cache_key *k, const cf_facts *f, cf_err *
     free(doc);
     return 0;
   }
-  if (!c->in_batch) {
+  if (sqlite3_get_autocommit(c->db)) {
     if (exec(c, "BEGIN IMMEDIATE", err)) {
       free(doc);
       return -1;
     }
-    c->in_batch = 1;
+    c->batch_puts = 0;
     clock_gettime(CLOCK_MONOTONIC, &c->batch_start);
   }
   sqlite3_stmt *st = c->put;
