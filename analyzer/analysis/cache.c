@@ -851,14 +851,48 @@ static int prepare(cf_cache *c, const char *sql, sqlite3_stmt **st, cf_err *err)
   return 0;
 }
 
+/* The journal mode as sqlite reports it after running sql ("wal",
+ * "delete", ...); rc as sqlite returned it. */
+static int journal_mode(sqlite3 *db, const char *sql, char *mode, size_t size) {
+  sqlite3_stmt *st;
+  mode[0] = '\0';
+  int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+  if (rc != SQLITE_OK) return rc;
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    const unsigned char *m = sqlite3_column_text(st, 0);
+    snprintf(mode, size, "%s", m ? (const char *)m : "");
+    rc = SQLITE_OK;
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
+/* Put the file in WAL mode, so one run reads while another writes. The
+ * mode is persistent: it is read first, and only a file not yet in WAL is
+ * switched. Switching takes an exclusive lock and sqlite does not call the
+ * busy handler for it, so runs opening a new file at the same moment got
+ * "database is locked"; a busy switch is retried (about 5 s in all) and
+ * one that still cannot happen is left: the rollback journal sqlite keeps
+ * then, as where the file system cannot do WAL, is just as safe. Must run
+ * outside a transaction. */
+static void prefer_wal(sqlite3 *db) {
+  char mode[16];
+  for (int attempt = 0; attempt < 60; attempt++) {
+    if (journal_mode(db, "PRAGMA journal_mode", mode, sizeof mode) == SQLITE_OK &&
+        !strcmp(mode, "wal"))
+      return;
+    int rc = journal_mode(db, "PRAGMA journal_mode=WAL", mode, sizeof mode);
+    if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+      return; /* switched, or this file system keeps the rollback journal */
+    sqlite3_sleep(attempt < 10 ? 10 * (attempt + 1) : 100);
+  }
+}
+
 /* Make the schema if new, drop other configurations' entries, prepare the
  * statements. */
 static int setup(cf_cache *c, int created, cf_err *err) {
-  /* WAL must be chosen outside a transaction; where the file system cannot
-   * do WAL sqlite keeps its rollback journal, which is just as safe */
-  /* WAL is persistent: only a new file needs it (switching takes an
-   * exclusive lock, which a concurrent run's reader would refuse) */
-  if (created && exec(c, "PRAGMA journal_mode=WAL", err)) return -1;
+  prefer_wal(c->db);
   if (exec(c, "PRAGMA synchronous=NORMAL", err)) return -1;
   if (exec(c, "PRAGMA mmap_size=268435456", err)) return -1;
   if (exec(c, "BEGIN IMMEDIATE", err)) return -1;
