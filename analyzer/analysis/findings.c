@@ -111,6 +111,32 @@ static const char *tested_label(const cf_facts *f, char *buf, size_t size) {
 
 /* ---- failure-mode and unclassified ---- */
 
+/* The error line whose fingerprint is f's, as the log says it (a title
+ * reads better than the blanked fingerprint), cut before 100 bytes at a
+ * space or after a '/': never inside a word, so no token is left half for
+ * the redactor to miss. NULL without one, or when no such cut leaves 30
+ * bytes. Caller frees. */
+static char *fingerprint_text(const cf_facts *f) {
+  const char *text = NULL;
+  for (size_t i = 0; i < f->n_errlines && !text; i++)
+    if (f->fingerprint && f->errlines[i].fingerprint &&
+        !strcmp(f->errlines[i].fingerprint, f->fingerprint))
+      text = f->errlines[i].text;
+  if (!text) return NULL;
+  size_t n = strlen(text);
+  while (n && (text[n - 1] == '.' || text[n - 1] == ' ')) n--; /* the title adds its own stop */
+  if (n <= 100) return cf_xstrndup(text, n);
+  size_t cut = 100; /* after a '/' of a path or URL, or before a space */
+  while (cut > 30 && text[cut] != ' ' && text[cut - 1] != '/') cut--;
+  while (cut > 30 && text[cut - 1] == ' ') cut--;
+  if (cut <= 30) return NULL;
+  cf_buf b = {0};
+  cf_buf_append(&b, text, cut);
+  cf_buf_puts(&b, "…");
+  return cf_buf_steal(&b);
+}
+
+
 static void failure_modes(cf_analysis *a, size_t *cap) {
   unsigned char *done = cf_xcalloc(a->n_builds + 1, 1);
   for (size_t i = 0; i < a->n_builds; i++) {
@@ -138,10 +164,10 @@ static void failure_modes(cf_analysis *a, size_t *cap) {
     cf_finding *fd = new_finding(a, cap, unknown ? "unclassified" : "failure-mode",
                                  SEV_FAILURE, f->failing_moment);
     cf_buf text = {0};
+    char *said = fingerprint_text(f);
     if (unknown) {
       set_title(fd, "%zu failure%s not classified%s%s", n, n == 1 ? "" : "s",
-                f->fingerprint ? ": " : "",
-                f->fingerprint ? f->fingerprint : "");
+                said ? ": " : "", said ? said : "");
       /* an unreadable input makes a build unknown whatever its rules said
        * (DESIGN.md, errors): say so rather than "no rule decides" */
       size_t unreadable = 0;
@@ -151,15 +177,30 @@ static void failure_modes(cf_analysis *a, size_t *cap) {
                              "verdict is given; the first error lines are quoted as evidence.",
                       n == 1 ? "this build" : "each of these builds");
       else
-        cf_buf_printf(&text, "No rule decides %s; the first error lines are quoted as "
-                             "evidence.", n == 1 ? "this failure" : "these failures");
+        cf_buf_printf(&text, "No rule decides %s%s.", n == 1 ? "this failure" : "these failures",
+                      f->n_errlines ? "; the first error lines are quoted as evidence" : "");
+      /* a build with no error line would otherwise be named nowhere */
+      for (size_t k = 0; k < n; k++) {
+        const cf_facts *g = &a->builds[members[k]];
+        if (g->n_errlines) continue;
+        const char *why = cf_facts_silent_log(g);
+        if (why) cf_buf_printf(&text, " #%ld: %s.", g->number, why);
+        else if (g->drone_error) cf_buf_printf(&text, " #%ld: Drone says: %s.", g->number,
+                                               g->drone_error);
+        else if (!g->failed_step) cf_buf_printf(&text, " #%ld: no failed step recorded.",
+                                                g->number);
+        else cf_buf_printf(&text, " #%ld: nothing in step %s looks like an error line.",
+                           g->number, g->failed_step);
+      }
     } else {
       fd->cls = h ? h->cls : f->deciding_class;
       if (fd->cls == CF_CLS_NONE) /* decided by reproduction or load alone */
         fd->cls = f->verdict == CF_VERDICT_RECIPE   ? CF_CLS_RECIPE
                   : f->verdict == CF_VERDICT_TIMING ? CF_CLS_TIMING
                                                     : CF_CLS_INFRA;
-      const char *what = h ? h->title : f->deciding_rule ? f->deciding_rule : f->fingerprint;
+      const char *what = h ? h->title : f->deciding_rule ? f->deciding_rule
+                                      : said            ? said
+                                                        : f->fingerprint;
       set_title(fd, "%s failures fail the same way: %s (%s)",
                 f->failed_tier ? f->failed_tier : "step", what, cf_class_name(fd->cls));
       if (f->deciding_rule)
@@ -238,6 +279,7 @@ static void failure_modes(cf_analysis *a, size_t *cap) {
                      CF_TIME_NONE, g->errlines[e].text);
     }
     fd->text = cf_buf_steal(&text);
+    free(said);
     free(members);
   }
   free(done);
@@ -245,22 +287,27 @@ static void failure_modes(cf_analysis *a, size_t *cap) {
 
 /* ---- target-related findings ---- */
 
-/* Latest applicable fix time for the target's builds (or all builds of the
- * range's recipe when no build matches the target yet). */
-static cf_time latest_fix(const cf_analysis *a, size_t *which) {
+/* The latest fix, as of the review moment, whose scope covers build f; with
+ * f NULL, the latest that covers any run on the target (or, with no such
+ * run, the latest unscoped one). CF_TIME_NONE if none; *which is its index. */
+static cf_time latest_fix(const cf_analysis *a, const cf_facts *f, size_t *which) {
   cf_time best = CF_TIME_NONE;
   for (size_t e = 0; e < a->n_events; e++) {
     const cf_event *ev = &a->events[e];
     if (ev->kind != CF_EVENT_FIX || ev->at == CF_TIME_NONE) continue;
     if (a->as_of != CF_TIME_NONE && ev->at > a->as_of) continue;
     int applies = 0, any_target = 0;
-    for (size_t i = 0; i < a->n_builds; i++) {
-      const cf_facts *f = &a->builds[i];
-      if (f->excluded || !f->in_target) continue;
-      any_target = 1;
-      if (cf_event_applies_to(ev, f, NULL)) applies = 1;
+    if (f) {
+      applies = cf_event_applies_to(ev, f, NULL);
+    } else {
+      for (size_t i = 0; i < a->n_builds; i++) {
+        const cf_facts *g = &a->builds[i];
+        if (g->excluded || !g->in_target) continue;
+        any_target = 1;
+        if (cf_event_applies_to(ev, g, NULL)) applies = 1;
+      }
+      if (!any_target) applies = ev->n_machines == 0 && ev->n_recipes == 0;
     }
-    if (!any_target) applies = ev->n_machines == 0 && ev->n_recipes == 0;
     if (applies && (best == CF_TIME_NONE || ev->at > best)) {
       best = ev->at;
       *which = e;
@@ -292,7 +339,7 @@ static void target_findings(cf_analysis *a, size_t *cap) {
   char tl[64], t1[CF_TIME_BUFSZ], t2[CF_TIME_BUFSZ], lbl[96];
   const char *recipe = target_recipe(a);
   size_t fix_idx = 0;
-  cf_time fix_at = latest_fix(a, &fix_idx);
+  cf_time fix_at = latest_fix(a, NULL, &fix_idx);
 
   /* wrong-target: passes of the same recipe that tested something else */
   for (size_t i = 0; i < a->n_builds; i++) {
@@ -320,19 +367,34 @@ static void target_findings(cf_analysis *a, size_t *cap) {
     fd->text = cf_buf_steal(&text);
   }
 
-  /* evidence-gap: no finished run on the target after every applicable fix */
+  /* evidence-gap: no finished run on the target after every fix that
+   * applies to it (a fix scoped to one machine says nothing about a run on
+   * another) */
   const cf_facts *newest = NULL, *running = NULL;
+  size_t n_target = 0, newest_fix_idx = 0;
+  cf_time newest_fix_at = CF_TIME_NONE;
   for (size_t i = 0; i < a->n_builds; i++) {
     const cf_facts *f = &a->builds[i];
     if (f->excluded || !f->in_target) continue;
-    if (fix_at != CF_TIME_NONE && f->started != CF_TIME_NONE && f->started < fix_at)
-      continue;
-    if (fix_at != CF_TIME_NONE && f->started == CF_TIME_NONE && f->created < fix_at)
-      continue;
-    if (f->verdict == CF_VERDICT_RUNNING) running = f;
-    else if (f->verdict != CF_VERDICT_CANCELLED) newest = f;
+    n_target++;
+    size_t idx = 0;
+    cf_time own_fix = latest_fix(a, f, &idx);
+    cf_time began = f->started != CF_TIME_NONE ? f->started : f->created;
+    if (own_fix != CF_TIME_NONE && began < own_fix) continue;
+    if (f->verdict == CF_VERDICT_RUNNING) {
+      running = f;
+    } else if (f->verdict != CF_VERDICT_CANCELLED) {
+      newest = f;
+      newest_fix_at = own_fix;
+      newest_fix_idx = idx;
+    }
   }
-  if (!newest) {
+  if (!newest && n_target == 0) {
+    cf_finding *fd = new_finding(a, cap, "evidence-gap", SEV_TARGET, a->as_of);
+    set_title(fd, "No build in the range tested %s", target_label(a, tl, sizeof tl));
+    fd->text = cf_xstrdup("Nothing in the range can say whether it works: widen --builds "
+                          "or check the target.");
+  } else if (!newest) {
     cf_finding *fd = new_finding(a, cap, "evidence-gap", SEV_TARGET,
                                  fix_at != CF_TIME_NONE ? fix_at : a->as_of);
     cf_buf text = {0};
@@ -361,7 +423,11 @@ static void target_findings(cf_analysis *a, size_t *cap) {
   v->present = 1;
   v->target = cf_target_describe(&a->target);
   cf_buf reason = {0};
-  if (!newest) {
+  if (!newest && n_target == 0) {
+    v->operator_ready = 0;
+    cf_buf_printf(&reason, "%s is not operator-ready: no build in the range tested it",
+                  target_label(a, tl, sizeof tl));
+  } else if (!newest) {
     v->operator_ready = 0;
     cf_buf_printf(&reason, "%s is not operator-ready: no finished run after %s",
                   target_label(a, tl, sizeof tl),
@@ -370,10 +436,19 @@ static void target_findings(cf_analysis *a, size_t *cap) {
   } else if (newest->verdict != CF_VERDICT_PASS) {
     v->operator_ready = 0;
     v->build = newest->number;
-    cf_buf_printf(&reason, "%s is not operator-ready: its newest run #%ld failed (%s)",
-                  target_label(a, tl, sizeof tl), newest->number,
-                  cf_verdict_name(newest->verdict));
+    if (newest->verdict == CF_VERDICT_UNKNOWN && newest->n_problems &&
+        !cf_status_failed(newest->status))
+      /* Drone says it passed; an unreadable input keeps it from counting */
+      cf_buf_printf(&reason, "%s is not operator-ready: its newest run #%ld (Drone status %s) "
+                             "cannot be judged: an input is unreadable",
+                    target_label(a, tl, sizeof tl), newest->number, newest->status);
+    else
+      cf_buf_printf(&reason, "%s is not operator-ready: its newest run #%ld failed (%s)",
+                    target_label(a, tl, sizeof tl), newest->number,
+                    cf_verdict_name(newest->verdict));
   } else {
+    fix_at = newest_fix_at; /* the fixes that apply to this run */
+    fix_idx = newest_fix_idx;
     v->build = newest->number;
     int full = newest->level == 5;
     int moved = 0;
@@ -538,6 +613,10 @@ static void load_findings(cf_analysis *a, size_t *cap) {
     long *members = NULL;
     size_t nm = 0, cm = 0;
     int unknown_load = 0;
+    /* machines of the failures and of the passes: load figures of
+     * different hosts compared alone would be the host, not the load */
+    const char **fail_m = NULL, **pass_m = NULL;
+    size_t nfm = 0, cfm = 0, npm = 0, cpm = 0;
     cf_time first = CF_TIME_NONE;
     for (size_t k = lo; k < hi; k++) { /* the sha's builds, in build order */
       size_t j = ix.idx[k];
@@ -551,8 +630,13 @@ static void load_findings(cf_analysis *a, size_t *cap) {
         unknown_load = 1;
         continue;
       }
-      if (failed) CF_PUSH(fail, nf, cf, g->load);
-      else CF_PUSH(pass, np, cp, g->load);
+      if (failed) {
+        CF_PUSH(fail, nf, cf, g->load);
+        CF_PUSH(fail_m, nfm, cfm, g->machine);
+      } else {
+        CF_PUSH(pass, np, cp, g->load);
+        CF_PUSH(pass_m, npm, cpm, g->machine);
+      }
       CF_PUSH(members, nm, cm, g->number);
       if (first == CF_TIME_NONE) first = g->started;
     }
@@ -567,19 +651,28 @@ static void load_findings(cf_analysis *a, size_t *cap) {
       for (size_t k = 0; k < nm; k++) add_build(fd, members[k]);
       cf_buf text = {0}, st = {0};
       cf_mw_result mw;
-      int testable = cf_stats_can_mann_whitney((unsigned)nf, (unsigned)np,
-                                               CF_STATS_ALPHA, 0);
+      int shared_machine = 0;
+      for (size_t x = 0; x < nfm && !shared_machine; x++)
+        for (size_t y = 0; y < npm && !shared_machine; y++)
+          shared_machine = !strcmp(fail_m[x], pass_m[y]);
+      /* two-sided: the direction was chosen after looking (mean of the
+       * failures above the passes), so a one-sided p would overstate */
+      int testable = shared_machine && cf_stats_can_mann_whitney((unsigned)nf, (unsigned)np,
+                                                                 CF_STATS_ALPHA, 1);
       if (testable && cf_stats_mann_whitney(fail, nf, pass, np, &mw) == 0) {
         set_title(fd, "Failures of `%s` sit at higher load: Mann–Whitney p = %.3g (n=%zu)",
-                  short_sha(f->tested.sha, sb), mw.p_greater, nf + np);
+                  short_sha(f->tested.sha, sb), mw.p_two, nf + np);
         cf_buf_printf(&st, "{\"test\":\"mann-whitney\",\"n_fail\":%zu,\"n_pass\":%zu,"
-                           "\"u\":%.6g,\"p_one_sided\":%.6g,\"method\":\"%s\"}",
-                      nf, np, mw.u, mw.p_greater, mw.exact ? "exact" : "normal");
+                           "\"u\":%.6g,\"p_two_sided\":%.6g,\"p_one_sided\":%.6g,"
+                           "\"method\":\"%s\"}",
+                      nf, np, mw.u, mw.p_two, mw.p_greater, mw.exact ? "exact" : "normal");
       } else {
+        testable = 0;
         set_title(fd, "Failures of `%s` sit at higher load: suggestive (n=%zu)",
                   short_sha(f->tested.sha, sb), nf + np);
         cf_buf_printf(&st, "{\"test\":null,\"n_fail\":%zu,\"n_pass\":%zu,"
-                           "\"suggestive\":true}", nf, np);
+                           "\"suggestive\":true%s}",
+                      nf, np, shared_machine ? "" : ",\"machines_differ\":true");
       }
       fd->stats = cf_buf_steal(&st);
       fd->cls = CF_CLS_TIMING;
@@ -587,7 +680,11 @@ static void load_findings(cf_analysis *a, size_t *cap) {
                            "%zu pass%s at mean load %.3g (highest %g).",
                     short_sha(f->tested.sha, sb), nf, nf == 1 ? "" : "s", fmean, fmin, np,
                     np == 1 ? "" : "es", pmean, pmax);
-      if (!testable) cf_buf_puts(&text, " Too few runs for a test.");
+      if (!shared_machine)
+        cf_buf_puts(&text, " The failures and the passes ran on different machines, so "
+                           "machine and load cannot be told apart; no test.");
+      else if (!testable)
+        cf_buf_puts(&text, " Too few runs for a test.");
       if (unknown_load) cf_buf_puts(&text, " Some runs have no load figure.");
       fd->text = cf_buf_steal(&text);
       for (size_t q = lo; q < hi; q++) {
@@ -595,10 +692,13 @@ static void load_findings(cf_analysis *a, size_t *cap) {
         for (size_t k = 0; k < nm; k++)
           if (g->number == members[k] && g->load_known) {
             char t1[CF_TIME_BUFSZ], ex[160];
-            snprintf(ex, sizeof ex, "%s at %s with load %g on %s",
-                     g->verdict == CF_VERDICT_PASS ? "passed" : "failed",
-                     utc(g->verdict == CF_VERDICT_PASS ? g->started : g->failing_moment, t1),
-                     g->load, g->machine);
+            /* a pass's load is taken at the middle of its stage */
+            if (g->verdict == CF_VERDICT_PASS)
+              snprintf(ex, sizeof ex, "passed (started %s) with load %g mid-run on %s",
+                       utc(g->started, t1), g->load, g->machine);
+            else
+              snprintf(ex, sizeof ex, "failed at %s with load %g on %s",
+                       utc(g->failing_moment, t1), g->load, g->machine);
             add_evidence(fd, g->number, NULL, 0,
                          g->verdict == CF_VERDICT_PASS ? g->started : g->failing_moment, ex);
           }
@@ -606,6 +706,8 @@ static void load_findings(cf_analysis *a, size_t *cap) {
     }
     free(fail);
     free(pass);
+    free(fail_m);
+    free(pass_m);
     free(members);
   }
   cf_sha_index_free(&ix);

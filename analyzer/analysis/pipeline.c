@@ -58,6 +58,8 @@ typedef struct run {
   cf_rawscan *rawscan;   /* raw-blob literal prefilter, one per run; NULL
                             with CIFORENSICS_NO_RAWSCAN (benchmarks, checks) */
   char *runs_abs;        /* the runs directory's absolute path, for the key */
+  size_t n_after_as_of;  /* builds of the range created after --as-of */
+  cf_time first_after_as_of; /* the earliest of their creation times */
 } run;
 
 static void push_str(char ***v, size_t *n, const char *s) {
@@ -161,7 +163,13 @@ static void read_artifacts(run *r, cf_facts *f, artifacts *ar) {
   for (size_t i = 0; i < n; i++) {
     cf_junit j;
     cf_err_clear(&err);
-    if (cf_junit_load(files[i], &j, &err) == 0) {
+    int rc = cf_junit_load(files[i], &j, &err);
+    if (rc == CF_JUNIT_NOT_JUNIT) {
+      /* another tool's XML (coverage.xml, a lint report): not a test
+       * report at all, so not an unreadable one; said, and left out */
+      note(f, "%s: not a JUnit report (%s), not read", files[i],
+           strstr(err.msg, "root element") ? strstr(err.msg, "root element") : err.msg);
+    } else if (rc == 0) {
       if (j.n_no_zone) /* DESIGN.md: taken as UTC and flagged */
         note(f, "%s: %zu timestamp%s without a time zone, read as UTC", files[i], j.n_no_zone,
              j.n_no_zone == 1 ? "" : "s");
@@ -439,6 +447,8 @@ static void match_step(run *r, cf_facts *f, const cf_step *s, int failing_step) 
     return;
   }
   free(blob);
+  if (failing_step && (log.is_null || log.n_lines == 0))
+    note(f, "log of step %s is empty (no output)", s->name);
   if (log.truncated) {
     f->log_truncated = 1;
     note(f, "log of step %s was truncated by Drone (maximum output exceeded)", s->name);
@@ -660,6 +670,8 @@ static int read_build(run *r, int64_t repo_id, long number, cf_facts *f) {
   cf_analysis *a = r->a;
   if (a->as_of_given && b.created != CF_TIME_NONE && b.created > a->as_of) {
     f->excluded = 1; /* did not exist at the review moment */
+    if (r->n_after_as_of++ == 0 || b.created < r->first_after_as_of)
+      r->first_after_as_of = b.created;
     cf_build_free(&b);
     return !r->o->recipe;
   }
@@ -705,6 +717,7 @@ static int read_build(run *r, int64_t repo_id, long number, cf_facts *f) {
       for (size_t k = 0; k < b.stages[s].n_steps; k++) {
         const cf_step *st = &b.stages[s].steps[k];
         if (st->has_log_row) match_step(r, f, st, st == fs);
+        else if (st == fs) note(f, "log of step %s not in database", st->name);
       }
     /* Drone's own message for the failure (a config error, or a step the
      * runner could not run: image pull, engine failure) is evidence too:
@@ -1024,6 +1037,14 @@ int cf_analyze_run(const cf_analyze_opts *o, cf_analysis *out, cf_err *err) {
   }
   progress_end(&pr);
   free(numbers);
+  if (n > 0 && r.n_after_as_of == n) { /* a mistyped --as-of, not an empty review */
+    char t1[CF_TIME_BUFSZ], t2[CF_TIME_BUFSZ];
+    cf_err_set(err, "--as-of %s: none of the %zu builds in the range existed yet (the "
+                    "earliest was created %s)",
+               cf_time_format(out->as_of, t1, sizeof t1), n,
+               cf_time_format(r.first_after_as_of, t2, sizeof t2));
+    goto fail;
+  }
   if (target_ambiguous(&r, out, err)) goto fail;
   if (!out->as_of_given) out->as_of = latest_input_time(&r);
   copy_events(&r);

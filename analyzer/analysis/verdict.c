@@ -145,6 +145,17 @@ int cf_facts_same_way(const cf_facts *a, const cf_facts *b) {
          !strcmp(a->fingerprint, b->fingerprint);
 }
 
+/* The note that says why f's failing step has nothing to quote (no log,
+ * an empty log), if any; the wording is match_step's in pipeline.c. */
+const char *cf_facts_silent_log(const cf_facts *f) {
+  for (size_t i = 0; i < f->n_evidence_notes; i++)
+    if (!strncmp(f->evidence_notes[i], "log of step ", 12) &&
+        (strstr(f->evidence_notes[i], "not in database") ||
+         strstr(f->evidence_notes[i], "is empty")))
+      return f->evidence_notes[i];
+  return NULL;
+}
+
 static int is_failure(const cf_facts *f) {
   return !f->excluded && cf_status_failed(f->status) &&
          f->verdict != CF_VERDICT_CANCELLED && f->verdict != CF_VERDICT_RUNNING;
@@ -279,12 +290,13 @@ static void hit_reason(cf_facts *f, const cf_hitfact *h) {
              h->title);
 }
 
-/* Passes of the same tested sha, for the timing and recipe rules. */
+/* Passes of the same tested sha, for the timing and recipe rules: how many,
+ * how many of them have a load figure, and the highest of those. */
 static int sha_passes(const cf_analysis *a, const cf_sha_index *ix, const cf_facts *f,
-                      double *max_load, int *loads_known) {
+                      double *max_load, int *with_load) {
   int n = 0;
   *max_load = -INFINITY;
-  *loads_known = 1;
+  *with_load = 0;
   size_t lo, hi;
   cf_sha_index_range(ix, f->tested.sha, &lo, &hi);
   for (size_t k = lo; k < hi; k++) {
@@ -293,8 +305,10 @@ static int sha_passes(const cf_analysis *a, const cf_sha_index *ix, const cf_fac
         !cf_sha_prefix_match(g->tested.sha, f->tested.sha))
       continue;
     n++;
-    if (!g->load_known) *loads_known = 0;
-    else if (g->load > *max_load) *max_load = g->load;
+    if (g->load_known) {
+      (*with_load)++;
+      if (g->load > *max_load) *max_load = g->load;
+    }
   }
   return n;
 }
@@ -338,11 +352,14 @@ static void decide_failure(cf_analysis *a, const cf_sha_index *ix, cf_facts *f) 
     return;
   }
 
+  /* "above every pass": passes without a load figure (a host the samples
+   * do not cover) cannot be compared; they are left out and said so, so
+   * that adding such a pass never turns a timing verdict into recipe */
   double pass_max;
-  int loads_known;
-  int passes = f->tested.sha ? sha_passes(a, ix, f, &pass_max, &loads_known) : 0;
-  int load_above_passes = passes > 0 && loads_known && f->load_known &&
-                          f->elevated && f->load > pass_max;
+  int with_load = 0;
+  int passes = f->tested.sha ? sha_passes(a, ix, f, &pass_max, &with_load) : 0;
+  int load_above_passes = with_load > 0 && f->load_known && f->elevated &&
+                          f->load > pass_max;
   if (timing || load_above_passes) {
     f->verdict = CF_VERDICT_TIMING;
     if (timing) {
@@ -355,11 +372,16 @@ static void decide_failure(cf_analysis *a, const cf_sha_index *ix, cf_facts *f) 
       f->confidence = CF_CONF_LOW;
     }
     describe_load(f);
-    if (load_above_passes)
+    if (load_above_passes && with_load == passes)
       add_reason(f,
                  "the same sha passed %d time%s, every time at lower load "
                  "(at most %g)",
                  passes, passes == 1 ? "" : "s", pass_max);
+    else if (load_above_passes)
+      add_reason(f,
+                 "the same sha passed %d times; the %d with a load figure all at "
+                 "lower load (at most %g), %d without one",
+                 passes, with_load, pass_max, passes - with_load);
     judge_rivals(f, timing);
     return;
   }
@@ -374,7 +396,7 @@ static void decide_failure(cf_analysis *a, const cf_sha_index *ix, cf_facts *f) 
         !cf_facts_same_way(f, g) || !outside_every_event(a, g))
       continue;
     same++;
-    if (!g->elevated) calm++;
+    if (g->load_known && !g->elevated) calm++; /* an unknown load is not calm */
   }
   int reproduced = same >= 2 && calm >= 1;
   if (recipe || reproduced) {
@@ -389,9 +411,14 @@ static void decide_failure(cf_analysis *a, const cf_sha_index *ix, cf_facts *f) 
                  "the same sha failed the same way %d times outside every "
                  "event, %d of them not at elevated load",
                  same, calm);
-    f->confidence = recipe && reproduced ? CF_CONF_HIGH
-                    : recipe             ? CF_CONF_MEDIUM
-                                         : CF_CONF_LOW;
+    if (passes > 0) /* not deterministic: the reader must see it */
+      add_reason(f, "the same sha also passed %d time%s: the failure is intermittent",
+                 passes, passes == 1 ? "" : "s");
+    /* a sha that also passes is not failing deterministically: a recipe
+     * hit and reproduction do not make that certain */
+    f->confidence = recipe && reproduced && passes == 0 ? CF_CONF_HIGH
+                    : recipe                             ? CF_CONF_MEDIUM
+                                                         : CF_CONF_LOW;
     describe_load(f);
     judge_rivals(f, recipe);
     return;
@@ -410,6 +437,8 @@ static void decide_failure(cf_analysis *a, const cf_sha_index *ix, cf_facts *f) 
   else
     add_reason(f, "no failed step recorded");
   if (f->drone_error) add_reason(f, "Drone says: %s", f->drone_error);
+  const char *silent = f->n_errlines ? NULL : cf_facts_silent_log(f);
+  if (silent) add_reason(f, "%s", silent);
   for (size_t i = 0; i < f->n_errlines; i++)
     add_reason(f, "error line %s:%ld: %s", f->errlines[i].step,
                f->errlines[i].line, f->errlines[i].text);

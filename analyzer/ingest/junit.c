@@ -394,7 +394,7 @@ int cf_junit_load_mem(const char *data, size_t len, const char *name,
     cf_err_set(err, "%s: root element <%.60s> is not <testsuites> or "
                "<testsuite>", name, root ? (const char *)root->name : "");
     xmlFreeDoc(doc);
-    return -1;
+    return CF_JUNIT_NOT_JUNIT;
   }
   out->path = cf_xstrdup(name);
   walker w = {out, 0};

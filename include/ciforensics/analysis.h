@@ -290,6 +290,9 @@ const cf_hitfact *cf_fix_resolved_hit(const cf_event *e, const cf_facts *f);
 void cf_facts_locate_failure(cf_facts *f);
 /* Same way: same tier and same deciding rule, or same fingerprint. */
 int cf_facts_same_way(const cf_facts *a, const cf_facts *b);
+/* The evidence note saying f's failing step has no log or an empty one
+ * (why nothing is quoted), or NULL. Points into f. */
+const char *cf_facts_silent_log(const cf_facts *f);
 /* verdict.c: decide every build (needs load medians: computed inside). */
 void cf_decide_all(cf_analysis *a);
 /* findings.c: number the findings and the target verdict. */

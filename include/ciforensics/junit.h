@@ -77,12 +77,16 @@ typedef struct cf_junit {
   size_t n_no_zone;      /* timestamps read as UTC for want of a zone */
 } cf_junit;
 
+/* cf_junit_load's result for well-formed XML of another kind (a coverage
+ * report beside the JUnit files): not a damaged JUnit report. */
+#define CF_JUNIT_NOT_JUNIT 1
 /* Read and parse path (at most CF_JUNIT_MAX_BYTES). Returns 0 and fills out
- * (free with cf_junit_free), or -1 with err naming the file and the problem:
- * "path: line 3: <libxml2 message>" when not well-formed, "path: XML entity
- * declarations are not accepted (possible XXE or entity expansion)", "path:
- * root element <x> is not <testsuites> or <testsuite>", "path: empty file".
- * On failure out is left empty. */
+ * (free with cf_junit_free), or nonzero with err naming the file and the
+ * problem: -1 for "path: line 3: <libxml2 message>" when not well-formed,
+ * "path: XML entity declarations are not accepted (possible XXE or entity
+ * expansion)", "path: empty file"; CF_JUNIT_NOT_JUNIT for "path: root
+ * element <x> is not <testsuites> or <testsuite>". On failure out is left
+ * empty. */
 int cf_junit_load(const char *path, cf_junit *out, cf_err *err);
 /* The same over len bytes of memory; name is used in messages. */
 int cf_junit_load_mem(const char *data, size_t len, const char *name,
