@@ -217,8 +217,9 @@ static int scan_file(const cf_ruleset *rs, cf_matcher *m, const opts_t *o, const
   }
   for (size_t i = 0; i < sm.n_vetoes; i++) {
     const cf_rule *r = cf_ruleset_rule(rs, sm.vetoes[i].rule);
-    cf_buf_printf(b, "%s:%zu: %s (%s) vetoed at line %zu\n", path, sm.vetoes[i].line + 1, r->id,
-                  cf_rule_class_name(r->cls), sm.vetoes[i].veto_line + 1);
+    cf_buf_printf(b, "%s:%zu: %s (%s) %s at line %zu\n", path, sm.vetoes[i].line + 1, r->id,
+                  cf_rule_class_name(r->cls), sm.vetoes[i].cleared ? "cleared" : "vetoed",
+                  sm.vetoes[i].veto_line + 1);
   }
   for (size_t i = 0; i < sm.n_limited; i++)
     cf_buf_printf(b, "%s: %s hit the match limit\n", path,

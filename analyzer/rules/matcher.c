@@ -294,6 +294,20 @@ static void note_limit(cf_matcher *m, acc_t *A, size_t ri) {
   CF_PUSH(A->limited, A->n_limited, A->cap_limited, ri);
 }
 
+/* Does a `match` pattern of r hit after line L? (`more` keeps only the
+ * first hit lines, so "cleared after the last hit" is checked from the
+ * clearing line on. cleared_by is for `match` rules only: ruleset.c.) */
+static int recurs_after(run_t *R, const cf_rule *r, size_t L) {
+  size_t lo = L + 1, hi = R->log->n_lines - 1, buf[1], found = 0;
+  if (lo > hi) return 0;
+  scope_t rest = {0, &lo, &hi, 1};
+  for (size_t k = 0; k < r->n_patterns; k++) {
+    if (r->patterns[k].kind != CF_PAT_MATCH) continue;
+    if (find_hits(R, r->patterns[k].code, &rest, 1, buf, &found) < 0 || found) return 1;
+  }
+  return 0;
+}
+
 static void eval_rule(run_t *R, size_t ri, const cf_tier_span *spans, size_t n_spans,
                       acc_t *A) {
   const cf_rule *r = &R->m->rs->rules[ri];
@@ -382,7 +396,26 @@ static void eval_rule(run_t *R, size_t ri, const cf_tier_span *spans, size_t n_s
       if (r->patterns[k].kind != CF_PAT_UNLESS) continue;
       if (find_hits(R, r->patterns[k].code, &whole, 1, buf, &found) < 0) break;
       if (found) {
-        cf_rule_veto v = {ri, hit.line, buf[0]};
+        cf_rule_veto v = {ri, hit.line, buf[0], 0};
+        CF_PUSH(A->vetoes, A->n_vetoes, A->cap_vetoes, v);
+        fired = 0;
+        break;
+      }
+    }
+  }
+  if (fired) {
+    /* cleared_by: the condition cleared after its last hit in the step (a
+     * refused connection the retry then made): context, not a cause */
+    size_t last = hit.line;
+    if (hit.n_more && hit.more[hit.n_more - 1] > last) last = hit.more[hit.n_more - 1];
+    size_t lo = last + 1, hi = log->n_lines ? log->n_lines - 1 : 0;
+    scope_t after = {0, &lo, &hi, lo <= hi && lo < log->n_lines};
+    for (size_t k = 0; k < r->n_patterns && after.n; k++) {
+      if (r->patterns[k].kind != CF_PAT_CLEARED) continue;
+      if (find_hits(R, r->patterns[k].code, &after, 1, buf, &found) < 0) break;
+      if (found && recurs_after(R, r, buf[0])) found = 0; /* failed again since */
+      if (found) {
+        cf_rule_veto v = {ri, hit.line, buf[0], 1};
         CF_PUSH(A->vetoes, A->n_vetoes, A->cap_vetoes, v);
         fired = 0;
         break;

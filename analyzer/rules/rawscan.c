@@ -116,9 +116,11 @@ cf_rawscan *cf_rawscan_new(const cf_ruleset *rs) {
   add_lit(s, &cap, legacy_warning, sizeof legacy_warning - 1, 0);
   for (size_t ri = 0; ri < rs->n_rules; ri++) {
     const cf_rule *r = &rs->rules[ri];
-    /* `unless` only acts on a rule that fired through the others */
+    /* `unless` and `cleared_by` only act on a rule that fired through the
+     * others */
     for (size_t k = 0; k < r->n_patterns && !s->always[ri]; k++) {
-      if (r->patterns[k].kind == CF_PAT_UNLESS) continue;
+      if (r->patterns[k].kind == CF_PAT_UNLESS || r->patterns[k].kind == CF_PAT_CLEARED)
+        continue;
       const struct cf_pattern_code *pc = r->patterns[k].code;
       if (!pc || pc->n_lits == 0) {
         s->always[ri] = 1;

@@ -32,6 +32,7 @@ const char *cf_pattern_kind_name(cf_pattern_kind k) {
   case CF_PAT_ALL: return "all";
   case CF_PAT_UNLESS: return "unless";
   case CF_PAT_OBSERVABLE: return "observable";
+  case CF_PAT_CLEARED: return "cleared_by";
   }
   return "?";
 }
@@ -259,7 +260,7 @@ static int add_examples(pctx *c, cf_rule *r, const cf_yaml_node *v) {
 
 static const char *const known_keys[] = {
     "id", "title", "class", "tiers", "steps", "match", "all", "unless", "literals",
-    "rivals", "explain", "examples", "observable", NULL};
+    "rivals", "explain", "examples", "observable", "cleared_by", NULL};
 
 static int parse_rule(const char *file, const cf_yaml_node *node, cf_rule *r,
                       uint32_t *max_groups, cf_err *err) {
@@ -334,6 +335,12 @@ static int parse_rule(const char *file, const cf_yaml_node *node, cf_rule *r,
   if ((v = cf_yaml_get(node, "observable")) &&
       add_patterns(&c, r, v, CF_PAT_OBSERVABLE, max_groups))
     return -1;
+  if ((v = cf_yaml_get(node, "cleared_by"))) {
+    /* "after the last hit" needs one kind of hit: an `all` rule's parts
+     * may come in any order */
+    if (av) return bad(&c, v->line, "'cleared_by' needs 'match', not 'all'", NULL);
+    if (add_patterns(&c, r, v, CF_PAT_CLEARED, max_groups)) return -1;
+  }
   if ((v = cf_yaml_get(node, "examples")) && add_examples(&c, r, v)) return -1;
   return 0;
 }

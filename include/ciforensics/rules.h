@@ -46,8 +46,10 @@ typedef enum {
   CF_PAT_ALL,        /* `all`: every one must hit in the step */
   CF_PAT_UNLESS,     /* `unless`: a hit anywhere in the step vetoes */
   CF_PAT_OBSERVABLE, /* `observable`: the rule's evidence was visible */
+  CF_PAT_CLEARED,    /* `cleared_by`: a hit after the rule's last hit line
+                        means the condition cleared (a retry succeeded) */
 } cf_pattern_kind;
-/* "match", "all", "unless" or "observable" */
+/* "match", "all", "unless", "observable" or "cleared_by" */
 const char *cf_pattern_kind_name(cf_pattern_kind k);
 
 struct cf_pattern_code; /* compiled form, private to analyzer/rules */
@@ -144,11 +146,14 @@ typedef struct cf_rule_hit {
   size_t n_captures;    /*   unset), each at most CF_RULES_MAX_CAPTURE_LEN */
 } cf_rule_hit;
 
-/* A rule whose patterns fired but an `unless` pattern hit in the step. */
+/* A rule whose patterns fired but an `unless` pattern hit in the step, or a
+ * `cleared_by` pattern hit after its last hit line. */
 typedef struct cf_rule_veto {
   size_t rule;
   size_t line;          /* where the rule would have been satisfied */
-  size_t veto_line;     /* first line where an `unless` pattern hit */
+  size_t veto_line;     /* first line where the `unless` (or, after the
+                           rule's last hit, the `cleared_by`) pattern hit */
+  int cleared;          /* 1: cleared_by, 0: unless */
 } cf_rule_veto;
 
 /* For each in-scope rule with `observable` patterns: whether one hit. */

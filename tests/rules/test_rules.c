@@ -42,6 +42,8 @@ static void load_errors(void) {
   expect_error(RULE_HEAD "  match: x\n  examples:\n    matches: ['x']\n",
                "t.yaml:6: rule a: unknown key 'matches' in 'examples'");
   expect_error(RULE_HEAD "  match: x\n  unless: 'y'\n", "t.yaml:5: rule a: 'unless' must be a list");
+  expect_error(RULE_HEAD "  all: [x, y]\n  cleared_by: ['ok']\n",
+               "t.yaml:5: rule a: 'cleared_by' needs 'match', not 'all'");
   expect_error("id: a\n", "t.yaml:1: a rule file must be a list of rules");
   expect_error("- id: a\n  title: [x\n", "t.yaml:3: YAML syntax error: did not find expected ',' or ']' while parsing a flow sequence "
                "(started at line 2)");
@@ -188,6 +190,58 @@ static void any_all_unless_observable(void) {
     CHECK_INT(sm.vetoes[0].veto_line, 0);
   }
   cf_step_matches_free(&sm);
+  cf_matcher_free(m);
+  cf_ruleset_free(rs);
+}
+
+/* cleared_by: a refusal the retry then got past is no hit (kept as a
+ * "cleared" veto); one that came back after the success, or a success
+ * before the refusal, does not clear it. */
+static void cleared_by(void) {
+  char msg[1024];
+  cf_ruleset *rs = load_text("- id: refused\n  title: r\n  class: timing\n"
+                             "  match: 'connect: connection refused'\n"
+                             "  cleared_by: ['ORM engine initialization successful']\n",
+                             msg);
+  CHECK_STR(msg, "");
+  if (!rs) return;
+  cf_matcher *m = cf_matcher_new(rs, NULL);
+  cf_step_matches sm;
+  run_text(m, NULL,
+           "attempt #1/10 failed: dial tcp 10.0.3.7:5432: connect: connection refused\n"
+           "attempt #2/10 failed: dial tcp 10.0.3.7:5432: connect: connection refused\n"
+           "ORM engine initialization successful!\n"
+           "expected the landing page, got the install wizard\n",
+           NULL, 0, &sm);
+  CHECK(hit_of(rs, &sm, "refused") == NULL);
+  CHECK_INT(sm.n_vetoes, 1);
+  if (sm.n_vetoes) {
+    CHECK_INT(sm.vetoes[0].cleared, 1);
+    CHECK_INT(sm.vetoes[0].line, 0);
+    CHECK_INT(sm.vetoes[0].veto_line, 2);
+  }
+  cf_step_matches_free(&sm);
+  /* refused again after the success: the last refusal stands */
+  run_text(m, NULL,
+           "connect: connection refused\nORM engine initialization successful!\n"
+           "connect: connection refused\n",
+           NULL, 0, &sm);
+  CHECK(hit_of(rs, &sm, "refused") != NULL);
+  CHECK_INT(sm.n_vetoes, 0);
+  cf_step_matches_free(&sm);
+  /* the success line before the refusal clears nothing */
+  run_text(m, NULL, "ORM engine initialization successful!\nconnect: connection refused\n", NULL,
+           0, &sm);
+  CHECK(hit_of(rs, &sm, "refused") != NULL);
+  cf_step_matches_free(&sm);
+  /* more than the kept hit lines before the success: still cleared */
+  cf_buf many = {0};
+  for (int i = 0; i < 40; i++) cf_buf_puts(&many, "connect: connection refused\n");
+  cf_buf_puts(&many, "ORM engine initialization successful!\n");
+  run_text(m, NULL, many.data, NULL, 0, &sm);
+  CHECK(hit_of(rs, &sm, "refused") == NULL);
+  cf_step_matches_free(&sm);
+  cf_buf_free(&many);
   cf_matcher_free(m);
   cf_ruleset_free(rs);
 }
@@ -509,6 +563,6 @@ static void textlog_lines(void) {
 }
 
 CF_TEST_MAIN(T(load_errors), T(nesting_bounded), T(dirs_and_override),
-             T(any_all_unless_observable), T(steps_and_tiers_scope), T(match_limit_disables),
+             T(any_all_unless_observable), T(cleared_by), T(steps_and_tiers_scope), T(match_limit_disables),
              T(invalid_utf8_and_split_lines), T(multiline_patterns_stay_in_line),
              T(explicit_literals_gate), T(prefilter_never_changes_results), T(textlog_lines), T(literal_derivation))
