@@ -313,6 +313,23 @@ static int sha_passes(const cf_analysis *a, const cf_sha_index *ix, const cf_fac
   return n;
 }
 
+/* A deciding hit of another class than the one that decided points to
+ * another cause (two rules on one line, say): named in the reasons, and the
+ * verdict is then not high (DESIGN.md: high needs the evidence to agree). */
+static int other_class_evidence(cf_facts *f, const cf_hitfact *decided) {
+  const cf_hitfact *other = NULL;
+  for (size_t i = 0; i < f->n_hits; i++) {
+    const cf_hitfact *h = &f->hits[i];
+    if (h->deciding && h->cls != decided->cls && h->cls != CF_CLS_NONE &&
+        (!other || h->line < other->line))
+      other = h;
+  }
+  if (!other) return 0;
+  add_reason(f, "but %s (%s) also matched in step %s, line %ld: %s", other->rule,
+             cf_class_name(other->cls), other->step, other->line, other->title);
+  return 1;
+}
+
 static void decide_failure(cf_analysis *a, const cf_sha_index *ix, cf_facts *f) {
   char t1[CF_TIME_BUFSZ], t2[CF_TIME_BUFSZ], t3[CF_TIME_BUFSZ];
   const cf_hitfact *infra = first_deciding(f, CF_CLS_INFRA);
@@ -347,6 +364,7 @@ static void decide_failure(cf_analysis *a, const cf_sha_index *ix, cf_facts *f) 
     if (d && !infra) hit_reason(f, d); /* the cause the context confounds */
     int signals = (infra != NULL) + (window != NULL) + (fix != NULL);
     f->confidence = signals >= 2 ? CF_CONF_HIGH : CF_CONF_MEDIUM;
+    if (infra && other_class_evidence(f, infra)) f->confidence = CF_CONF_MEDIUM;
     describe_load(f);
     judge_rivals(f, d);
     return;
@@ -368,6 +386,7 @@ static void decide_failure(cf_analysis *a, const cf_sha_index *ix, cf_facts *f) 
       hit_reason(f, timing);
       f->confidence = f->elevated || load_above_passes ? CF_CONF_HIGH
                                                        : CF_CONF_MEDIUM;
+      if (other_class_evidence(f, timing)) f->confidence = CF_CONF_MEDIUM;
     } else {
       f->confidence = CF_CONF_LOW;
     }

@@ -131,6 +131,58 @@ static void infra_hit_decides(void) {
   CHECK_STR(f->deciding_rule, "swarm-vip-exhaustion"); /* class order, not log order */
   CHECK_INT(f->confidence, CF_CONF_MEDIUM);
   CHECK_INT(f->failing_moment, DAY + H + 60); /* the deciding class's first hit */
+  /* the timing hit points elsewhere: named, not hidden */
+  CHECK(has_reason(f, "but abra-deploy-timeout (timing) also matched in step test, line 30"));
+  cf_analysis_free(&a);
+}
+
+/* A timing hit at elevated load is high, unless a recipe hit in the same
+ * failing tier disagrees: then medium, with the recipe rule named. */
+static void disagreeing_hits_lower_confidence(void) {
+  cf_analysis a;
+  setup(&a);
+  for (long n = 10; n < 13; n++) { /* the machine's median load is 1 */
+    cf_facts *calm = add_build(&a, n, "success", DAY + H, "abababab1", -1);
+    calm->load = 1, calm->load_known = 1;
+  }
+  cf_facts *f = add_build(&a, 2, "failure", DAY + 2 * H, "cdcdcdcd1", -1);
+  f->load = 5, f->load_known = 1;
+  add_hit(f, "db-not-ready", CF_CLS_TIMING, 20, DAY + 2 * H + 60);
+  add_hit(f, "config-not-bumped", CF_CLS_RECIPE, 20, DAY + 2 * H + 60);
+  cf_facts *g = add_build(&a, 3, "failure", DAY + 3 * H, "cdcdcdcd2", -1);
+  g->load = 5, g->load_known = 1;
+  add_hit(g, "db-not-ready", CF_CLS_TIMING, 20, DAY + 3 * H + 60);
+  decide(&a);
+  CHECK_INT(f->verdict, CF_VERDICT_TIMING);
+  CHECK_INT(f->confidence, CF_CONF_MEDIUM);
+  CHECK(has_reason(f, "but config-not-bumped (recipe) also matched"));
+  CHECK_INT(g->verdict, CF_VERDICT_TIMING);
+  CHECK_INT(g->confidence, CF_CONF_HIGH);
+  CHECK(!has_reason(g, "also matched"));
+  cf_analysis_free(&a);
+}
+
+/* A pass with no load figure (a host the samples do not cover) is left out
+ * of "above every pass", said so, and cannot turn timing into recipe; a
+ * failure with no load figure is not "not at elevated load". */
+static void unknown_loads_neither_calm_nor_compared(void) {
+  cf_analysis a;
+  setup(&a);
+  const char *sha = "0a0a0a0a1";
+  cf_facts *p1 = add_build(&a, 1, "success", DAY + H, sha, -1);
+  p1->load = 1, p1->load_known = 1;
+  cf_facts *p2 = add_build(&a, 2, "success", DAY + 2 * H, sha, -1);
+  p2->machine[0] = 0; /* on no known machine, no figure */
+  cf_facts *f1 = add_build(&a, 3, "failure", DAY + 3 * H, sha, -1);
+  f1->load = 6, f1->load_known = 1;
+  f1->fingerprint = cf_xstrdup("ERROR same #");
+  cf_facts *f2 = add_build(&a, 4, "failure", DAY + 4 * H, sha, -1);
+  f2->fingerprint = cf_xstrdup("ERROR same #"); /* load unknown */
+  decide(&a);
+  CHECK_INT(f1->verdict, CF_VERDICT_TIMING);
+  CHECK(has_reason(f1, "the 1 with a load figure all at lower load (at most 1), 1 without one"));
+  /* two same-way failures, but neither is known to be calm: not reproduced */
+  CHECK_INT(f2->verdict, CF_VERDICT_UNKNOWN);
   cf_analysis_free(&a);
 }
 
@@ -296,6 +348,7 @@ static void recipe_by_hit_and_by_reproduction(void) {
   CHECK_INT(a.builds[1].verdict, CF_VERDICT_RECIPE);
   CHECK_INT(a.builds[1].confidence, CF_CONF_LOW);
   CHECK(has_reason(&a.builds[1], "failed the same way 3 times"));
+  CHECK(!has_reason(&a.builds[1], "intermittent")); /* the sha never passed */
   CHECK_INT(lone->verdict, CF_VERDICT_UNKNOWN);
   cf_analysis_free(&a);
 }
@@ -621,7 +674,8 @@ static void targets_parse_and_match(void) {
   CHECK(cf_sha_prefix_match("abc", "abcdef0") == 0);
 }
 
-CF_TEST_MAIN(T(infra_hit_decides), T(incident_window_confounds), T(overlapping_windows_each_count), T(unreadable_input_said_in_finding),
+CF_TEST_MAIN(T(infra_hit_decides), T(disagreeing_hits_lower_confidence),
+             T(unknown_loads_neither_calm_nor_compared), T(incident_window_confounds), T(overlapping_windows_each_count), T(unreadable_input_said_in_finding),
              T(scoped_incident_only_its_machine),
              T(fix_confounds_only_what_it_resolves), T(timing_by_load_above_passes),
              T(recipe_by_hit_and_by_reproduction),
