@@ -451,10 +451,16 @@ static int parse_root(rctx *c, const cJSON *root) {
   if (get_string(c, root, "version", "version", &r->version)) return -1;
   if (get_string(c, root, "ref", "ref", &r->ref)) return -1;
   const cJSON *pv = cJSON_GetObjectItemCaseSensitive(root, "pr");
-  if (pv && cJSON_IsNull(pv))
+  if (pv && cJSON_IsNull(pv)) {
     r->pr_null = 1;
-  else if (get_int(c, root, "pr", "pr", 0, 2e9, &r->pr) < 0)
+  } else if (pv && cJSON_IsString(pv) && pv->valuestring[0] &&
+             strspn(pv->valuestring, "0123456789") == strlen(pv->valuestring) &&
+             strlen(pv->valuestring) <= 10 && strtod(pv->valuestring, NULL) <= 2e9) {
+    /* "8": harnesses copy the PR from Drone's parameters, which are text */
+    r->pr = strtol(pv->valuestring, NULL, 10);
+  } else if (get_int(c, root, "pr", "pr", 0, 2e9, &r->pr) < 0) {
     return -1;
+  }
   if (get_int(c, root, "run_id", "run_id", 0, 9e15, &r->run_id) < 0) return -1;
   if (read_finished(c, root)) return -1;
   if (read_stages(c, root)) return -1;

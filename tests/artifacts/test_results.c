@@ -157,8 +157,18 @@ static void wrong_types(void) {
   CHECK_STR(error_of("{\"level\": 2.5}"),
             "runs/530/results.json: field 'level': expected a whole number "
             "from 0 to 5");
-  CHECK_STR(error_of("{\"pr\": \"4\"}"),
+  CHECK_STR(error_of("{\"pr\": \"4a\"}"),
             "runs/530/results.json: field 'pr': expected a number");
+  CHECK_STR(error_of("{\"pr\": \"\"}"),
+            "runs/530/results.json: field 'pr': expected a number");
+  CHECK_STR(error_of("{\"pr\": \"99999999999\"}"),
+            "runs/530/results.json: field 'pr': expected a number");
+  /* digits as text, as Drone's parameters carry them, are the number */
+  cf_results r;
+  cf_err err;
+  CHECK_INT(load("{\"pr\": \"4\"}", &r, &err), 0);
+  CHECK_INT(r.pr, 4);
+  cf_results_free(&r);
   /* fuzz_results found the cast of an out-of-range double (UBSan) */
   CHECK_STR(error_of("{\"schema\": 1e59}"),
             "runs/530/results.json: field 'schema': expected a whole number "
