@@ -253,6 +253,42 @@ static void broken(void) {
   cf_buf_free(&deep);
 }
 
+/* Well-formed XML of another kind (a coverage report beside the JUnit
+ * files) is CF_JUNIT_NOT_JUNIT, not a damaged report: the pipeline notes
+ * and skips it. Malformed XML, XXE and empty input stay -1. */
+static void not_junit_vs_broken(void) {
+  static const struct {
+    const char *xml;
+    int rc;
+  } cases[] = {
+      {"<?xml version=\"1.0\" ?>\n<coverage version=\"7.5.3\" line-rate=\"0.915\">"
+       "<sources><source>/drone/src</source></sources><packages/></coverage>\n",
+       CF_JUNIT_NOT_JUNIT},
+      {"<suites><case/></suites>", CF_JUNIT_NOT_JUNIT},
+      {"<testsuite><testcase name=\"a\">\n<failure>\n", -1},
+      {"not xml at all", -1},
+      {"<?xml version=\"1.0\"?><!DOCTYPE coverage [<!ENTITY xxe SYSTEM "
+       "\"file:///etc/passwd\">]><coverage>&xxe;</coverage>", -1},
+      {"", -1},
+      {"\n  \n", -1},
+  };
+  CHECK_INT(CF_JUNIT_NOT_JUNIT, 1);
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    cf_junit j;
+    cf_err err;
+    int rc = load(cases[i].xml, &j, &err);
+    if (rc != cases[i].rc) fprintf(stderr, "case %zu: %s\n", i, err.msg);
+    CHECK_INT(rc, cases[i].rc);
+    if (rc == 0) cf_junit_free(&j);
+    else CHECK(err.msg[0] != '\0');
+  }
+  cf_junit j;
+  cf_err err;
+  CHECK_INT(load("<coverage/>", &j, &err), CF_JUNIT_NOT_JUNIT);
+  CHECK_STR(err.msg, "runs/612/junit.xml: root element <coverage> is not <testsuites> "
+                     "or <testsuite>");
+}
+
 /* libxml2 must never print: run bad inputs with stderr on a file. */
 static void silent_stderr(void) {
   char path[] = "/tmp/cf_junit_stderr_XXXXXX";
@@ -278,4 +314,5 @@ static void silent_stderr(void) {
 
 CF_TEST_MAIN(T(outcomes_and_precedence), T(times), T(timestamps_and_starts),
              T(suite_level_error_synthesised), T(messages),
-             T(encodings_and_bom), T(hostile), T(broken), T(silent_stderr))
+             T(encodings_and_bom), T(hostile), T(broken), T(not_junit_vs_broken),
+             T(silent_stderr))
