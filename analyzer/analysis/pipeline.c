@@ -279,7 +279,8 @@ static cf_time line_time(const cf_step *s, const cf_steplog *log, size_t i) {
   return s->started + log->lines[i].time;
 }
 
-static void keep_hits(run *r, cf_facts *f, const cf_step *s, const cf_steplog *log,
+static void keep_hits(run *r, cf_facts *f, const cf_step *s, const char *label,
+                      const cf_steplog *log,
                       const cf_step_matches *sm, const cf_tier_span *spans,
                       size_t n_spans) {
   for (size_t i = 0; i < sm->n_hits && f->n_hits < MAX_HITS_PER_BUILD; i++) {
@@ -290,7 +291,7 @@ static void keep_hits(run *r, cf_facts *f, const cf_step *s, const cf_steplog *l
     h.rule = cf_xstrdup(rule->id);
     h.title = cf_xstrdup(rule->title);
     h.cls = class_of(rule->cls);
-    h.step = cf_xstrdup(s->name);
+    h.step = cf_xstrdup(label);
     h.line = log->lines[rh->line].pos + 1;
     const char *tier = tier_at(spans, n_spans, (long)rh->line + 1);
     h.tier = tier ? cf_xstrdup(tier) : NULL;
@@ -317,7 +318,7 @@ static void keep_hits(run *r, cf_facts *f, const cf_step *s, const cf_steplog *l
   for (size_t i = 0; i < sm->n_observed; i++) {
     if (!sm->observed[i].observed) continue;
     const cf_rule *rule = cf_ruleset_rule(r->rules, sm->observed[i].rule);
-    cf_observation o = {cf_xstrdup(rule->id), cf_xstrdup(s->name),
+    cf_observation o = {cf_xstrdup(rule->id), cf_xstrdup(label),
                         log->lines[sm->observed[i].line].pos + 1, 0};
     for (size_t k = 0; k < sm->n_hits; k++)
       if (sm->hits[k].rule == sm->observed[i].rule) o.fired = 1;
@@ -342,7 +343,7 @@ static int informative(const char *fp) {
 }
 
 /* The failing step's error lines, from the failing tier when known. */
-static void keep_errlines(run *r, cf_facts *f, const cf_step *s, const cf_steplog *log,
+static void keep_errlines(run *r, cf_facts *f, const char *label, const cf_steplog *log,
                           const cf_tier_span *spans, size_t n_spans) {
   const cf_errorlines *el = cf_ruleset_errorlines(r->rules);
   if (!el || !log->n_lines) return;
@@ -356,7 +357,7 @@ static void keep_errlines(run *r, cf_facts *f, const cf_step *s, const cf_steplo
   size_t n = cf_errorlines_pick(el, log, first, last, 5, picked);
   for (size_t i = 0; i < n; i++) {
     const cf_log_line *l = &log->lines[picked[i]];
-    cf_errline e = {cf_xstrdup(s->name), l->pos + 1, excerpt_of(log, picked[i]),
+    cf_errline e = {cf_xstrdup(label), l->pos + 1, excerpt_of(log, picked[i]),
                     cf_fingerprint(log->plain + l->off, l->len)};
     size_t cap = f->n_errlines;
     CF_PUSH(f->errlines, f->n_errlines, cap, e);
@@ -412,12 +413,27 @@ static const char *failing_tier_from_log(run *r, const cf_steplog *log,
   return spans[n_spans - 1].name;
 }
 
+/* A step's name in the facts: its own, or "stage/step" when a step of
+ * that name is in another stage of the build too. Caller frees. */
+static char *step_label(const cf_build *b, size_t stage, size_t step) {
+  const char *name = b->stages[stage].steps[step].name;
+  for (size_t s = 0; s < b->n_stages; s++)
+    for (size_t k = 0; s != stage && k < b->stages[s].n_steps; k++)
+      if (!strcmp(b->stages[s].steps[k].name, name)) {
+        cf_buf l = {0};
+        cf_buf_printf(&l, "%s/%s", b->stages[stage].name, name);
+        return cf_buf_steal(&l);
+      }
+  return cf_xstrdup(name);
+}
+
 /* Decode, segment and match one step; everything is dropped on return.
  * The raw-blob prefilter (r->rawscan, NULL with CIFORENSICS_NO_RAWSCAN) lets
  * a step other than the failing one skip decoding when its blob cannot hold
  * a rule's literal: such a step contributes only hits, so nothing in the
  * report changes (rawscan.h). */
-static void match_step(run *r, cf_facts *f, const cf_step *s, int failing_step) {
+static void match_step(run *r, cf_facts *f, const cf_step *s, const char *label,
+                       int failing_step) {
   char *blob = NULL;
   size_t len = 0;
   int found = 0;
@@ -427,7 +443,7 @@ static void match_step(run *r, cf_facts *f, const cf_step *s, int failing_step) 
     return;
   }
   if (!found) {
-    if (failing_step) note(f, "log of step %s not in database", s->name);
+    if (failing_step) note(f, "log of step %s not in database", label);
     return;
   }
   if (!failing_step && r->rawscan && !cf_rawscan_may_hit(r->rawscan, s->name, blob, len)) {
@@ -437,7 +453,7 @@ static void match_step(run *r, cf_facts *f, const cf_step *s, int failing_step) 
   cf_steplog log;
   if (cf_steplog_decode(blob, len, CF_STEPLOG_MAX_BLOB, &log, &err)) {
     char what[256];
-    snprintf(what, sizeof what, "log of step %s (step id %lld)", s->name,
+    snprintf(what, sizeof what, "log of step %s (step id %lld)", label,
              (long long)s->id);
     cf_buf msg = {0};
     cf_buf_printf(&msg, "%s: %s", what, err.msg);
@@ -448,10 +464,10 @@ static void match_step(run *r, cf_facts *f, const cf_step *s, int failing_step) 
   }
   free(blob);
   if (failing_step && (log.is_null || log.n_lines == 0))
-    note(f, "log of step %s is empty (no output)", s->name);
+    note(f, "log of step %s is empty (no output)", label);
   if (log.truncated) {
     f->log_truncated = 1;
-    note(f, "log of step %s was truncated by Drone (maximum output exceeded)", s->name);
+    note(f, "log of step %s was truncated by Drone (maximum output exceeded)", label);
   }
   cf_tier_span *spans = NULL;
   size_t n_spans = 0;
@@ -459,7 +475,7 @@ static void match_step(run *r, cf_facts *f, const cf_step *s, int failing_step) 
     cf_tiers_segment(cf_ruleset_tiers(r->rules), &log, s->started, &spans, &n_spans);
   cf_step_matches sm;
   cf_matcher_run(r->matcher, s->name, &log, spans, n_spans, &sm);
-  keep_hits(r, f, s, &log, &sm, spans, n_spans);
+  keep_hits(r, f, s, label, &log, &sm, spans, n_spans);
   if (failing_step) {
     if (!f->failed_tier && n_spans) {
       const char *t = failing_tier_from_log(r, &log, spans, n_spans, &sm);
@@ -468,14 +484,15 @@ static void match_step(run *r, cf_facts *f, const cf_step *s, int failing_step) 
     }
     for (size_t i = 0; f->failed_tier && i < n_spans; i++)
       if (!strcmp(spans[i].name, f->failed_tier)) f->tier_failed_at = spans[i].end;
-    keep_errlines(r, f, s, &log, spans, n_spans);
+    keep_errlines(r, f, label, &log, spans, n_spans);
   }
   cf_step_matches_free(&sm);
   cf_tier_spans_free(spans, n_spans);
   cf_steplog_free(&log);
 }
 
-static void match_drone_error(run *r, cf_facts *f, const cf_step *fs, const char *text) {
+static void match_drone_error(run *r, cf_facts *f, const cf_step *fs, const char *label,
+                              const char *text) {
   cf_steplog log;
   cf_rules_textlog(text, strlen(text), &log);
   cf_step_matches sm;
@@ -487,7 +504,7 @@ static void match_drone_error(run *r, cf_facts *f, const cf_step *fs, const char
     h.rule = cf_xstrdup(rule->id);
     h.title = cf_xstrdup(rule->title);
     h.cls = class_of(rule->cls);
-    h.step = cf_xstrdup(fs ? fs->name : "(build)");
+    h.step = cf_xstrdup(label ? label : "(build)");
     h.line = h.first_line = 0; /* Drone's error field, not a log line */
     h.time = h.first_time = fs ? fs->stopped : f->finished;
     h.excerpt = cf_xstrndup(text, strlen(text) > EXCERPT_MAX ? EXCERPT_MAX : strlen(text));
@@ -701,23 +718,30 @@ static int read_build(run *r, int64_t repo_id, long number, cf_facts *f) {
   tier_facts(f, &ar);
   int failed = cf_status_failed(f->status) && f->finished != CF_TIME_NONE;
   if (failed) {
+    /* the first failed step that counts (Drone's order), by identity: a
+     * step of the same name in another stage (amd64 and arm64 pipelines)
+     * is another step, and its hits are context */
     const cf_step *fs = NULL;
-    for (size_t s = 0; s < b.n_stages; s++)
-      for (size_t k = 0; k < b.stages[s].n_steps; k++) {
+    char *fs_label = NULL;
+    for (size_t s = 0; s < b.n_stages && !fs; s++)
+      for (size_t k = 0; k < b.stages[s].n_steps && !fs; k++) {
         const cf_step *st = &b.stages[s].steps[k];
-        if (!fs && b.failed_step && !strcmp(st->name, b.failed_step)) fs = st;
+        if (cf_status_failed(st->status) && !st->errignore) fs = st;
       }
-    if (fs) {
-      f->failed_step = cf_xstrdup(fs->name);
-      f->failed_step_stopped = fs->stopped;
-    }
     /* Every step is matched (hits elsewhere are context); logs are read and
      * dropped one step at a time. */
     for (size_t s = 0; s < b.n_stages; s++)
       for (size_t k = 0; k < b.stages[s].n_steps; k++) {
         const cf_step *st = &b.stages[s].steps[k];
-        if (st->has_log_row) match_step(r, f, st, st == fs);
-        else if (st == fs) note(f, "log of step %s not in database", st->name);
+        char *label = step_label(&b, s, k);
+        if (st == fs) {
+          f->failed_step = cf_xstrdup(label);
+          f->failed_step_stopped = fs->stopped;
+          fs_label = cf_xstrdup(label);
+        }
+        if (st->has_log_row) match_step(r, f, st, label, st == fs);
+        else if (st == fs) note(f, "log of step %s not in database", label);
+        free(label);
       }
     /* Drone's own message for the failure (a config error, or a step the
      * runner could not run: image pull, engine failure) is evidence too:
@@ -725,8 +749,9 @@ static int read_build(run *r, int64_t repo_id, long number, cf_facts *f) {
     const char *derr = b.error && b.error[0] ? b.error : fs && fs->error[0] ? fs->error : NULL;
     if (derr) {
       f->drone_error = cf_xstrdup(derr);
-      match_drone_error(r, f, fs, derr);
+      match_drone_error(r, f, fs, fs_label, derr);
     }
+    free(fs_label);
   } else if (!strcmp(f->status, "success")) {
     judge_genuine(f, &b, &ar);
   }

@@ -205,5 +205,38 @@ if check(doc is not None, "g: a JSON report", r):
           "g: 3 failures vs 4 passes on one machine: no p-value (two-sided minimum 2/35)", g2)
     check(g3 and g3["stats"].get("test") == "mann-whitney" and "p_two_sided" in g3["stats"],
           "g: 4 vs 4 on one machine: a two-sided p-value", g3)
+
+# ---- h: two stages with a step of the same name (amd64 and arm64 pipelines): the ghost
+# case's #578 (timing) gains a second stage whose passing `test` step printed Docker's
+# daemon error. Only the failed stage's step decides; the steps are told apart by stage.
+from cfhelp import GHOST, REPO, ghost_db  # noqa: E402
+db = ghost_db(os.path.join(T, "two-stages.sqlite"))
+con = sqlite3.connect(db)
+bid, sid = con.execute("SELECT b.build_id, s.stage_id FROM builds b JOIN stages s ON "
+                       "s.stage_build_id = b.build_id WHERE b.build_number = 578").fetchone()
+con.execute("INSERT INTO stages SELECT 990001, stage_repo_id, stage_build_id, 2, stage_kind, "
+            "stage_type, 'arm64', 'success', '', 0, 0, stage_limit, stage_os, 'arm64', "
+            "stage_variant, stage_kernel, 'ci-arm-1', stage_started, stage_stopped, stage_created, "
+            "stage_updated, stage_version, stage_on_success, stage_on_failure, stage_depends_on, "
+            "stage_labels, stage_limit_repo FROM stages WHERE stage_id = ?", (sid,))
+con.execute("INSERT INTO steps SELECT 990002, 990001, 1, 'test', 'success', '', 0, 0, "
+            "step_started, step_stopped, step_version, step_depends_on, step_image, "
+            "step_detached, step_schema FROM steps WHERE step_stage_id = ? AND step_name = 'test'",
+            (sid,))
+blob = json.dumps([{"pos": 0, "out": "Cannot connect to the Docker daemon at "
+                    "unix:///var/run/docker.sock. Is the docker daemon running?\n", "time": 1}])
+con.execute("INSERT INTO logs (log_id, log_data) VALUES (990002, CAST(? AS BLOB))", (blob,))
+con.commit()
+con.close()
+r = run(["analyze", "--db", db, "--repo", REPO, "--builds", "578..578", "--runs",
+         os.path.join(GHOST, "runs"), "--as-of", "2026-06-13T06:38Z", "--format", "json"])
+doc = json.loads(r.text) if r.rc == 0 else None
+if check(doc is not None, "h: a JSON report", r):
+    b = build(doc, 578)
+    check(b["verdict"] == "timing" and b["failed_step"] == "default/test",
+          "h: the failed stage's step decides (timing), named default/test", b)
+    daemon = [h for h in b["hits"] if h["step"] == "arm64/test"]
+    check(daemon and not any(h.get("deciding") for h in daemon),
+          "h: the other stage's arm64/test hit is context, not deciding", b["hits"])
 rmtree(T)
 finish()
