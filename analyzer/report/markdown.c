@@ -35,27 +35,107 @@ static void put_safe(cf_buf *b, const char *s, int in_table) {
   free(safe);
 }
 
-/* An excerpt as inline code; backticks inside are replaced so the span
- * cannot be closed early. Long lines are cut with an ellipsis. */
+static int blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/* Where a cap of max falls in t[i..n): how much of it is shown, and in
+ * *shown (may be NULL) how much of the cap that uses. A run of whitespace
+ * counts as one (task tables pad their columns widely, and the padding must
+ * not use up the excerpt), every other byte as one, and a UTF-8 character
+ * is never cut. */
+static size_t cap_end(const char *t, size_t i, size_t n, size_t max, size_t *shown_out) {
+  size_t shown = 0;
+  while (i < n && shown < max) {
+    size_t k = 1;
+    if (blank(t[i])) {
+      while (i + k < n && blank(t[i + k])) k++;
+      shown++;
+    } else {
+      while (i + k < n && ((unsigned char)t[i + k] & 0xC0) == 0x80) k++;
+      if (shown + k > max) break;
+      shown += k;
+    }
+    i += k;
+  }
+  if (shown_out) *shown_out = shown;
+  return i;
+}
+
+/* An excerpt as inline code in a bullet, verbatim: a "|" and runs of
+ * spaces stay as the log has them (a bullet is no table cell). Only what
+ * would break the span or the line changes: a newline becomes a space and a
+ * backtick a quote (the span cannot be closed early); the ends are trimmed.
+ * Long lines are cut (cap_end) with an ellipsis. */
 static void put_code(cf_buf *b, const char *s, size_t max) {
   char *safe = clean(s ? s : "");
-  size_t n = strlen(safe);
+  size_t n = strlen(safe), i = 0;
+  while (n > 0 && blank(safe[n - 1])) n--;
+  while (i < n && blank(safe[i])) i++;
+  size_t end = cap_end(safe, i, n, max, NULL);
   cf_buf_puts(b, "`");
-  /* whitespace runs are folded (task tables pad columns widely) */
-  size_t shown = 0, i = 0;
-  while (i < n && (safe[i] == ' ' || safe[i] == '\t')) i++;
-  for (; i < n && shown < max; i++) {
+  for (; i < end; i++) {
     char c = safe[i];
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-      while (i + 1 < n && (safe[i + 1] == ' ' || safe[i + 1] == '\t')) i++;
-      c = ' ';
-    }
-    cf_buf_putc(b, c == '`' ? '\'' : c == '|' ? '/' : c);
-    shown++;
+    cf_buf_putc(b, c == '\n' || c == '\r' ? ' ' : c == '`' ? '\'' : c);
   }
-  if (i < n) cf_buf_puts(b, "…");
+  if (end < n) cf_buf_puts(b, "…");
   cf_buf_puts(b, "`");
   free(safe);
+}
+
+/* Text from the inputs that ends a bold sentence: redacted (put_safe), and a
+ * full stop added only when it does not already end one (a rule title
+ * "... OOM killer." must not become "killer.."). */
+static void put_sentence(cf_buf *b, const char *s) {
+  cf_buf t = {0};
+  put_safe(&t, s, 0);
+  cf_buf_append(&t, "", 0);
+  size_t n = t.len;
+  while (n > 0 && blank(t.data[n - 1])) n--;
+  cf_buf_append(b, t.data, n);
+  if (!(n > 0 && strchr(".!?", t.data[n - 1])) &&
+      !(n >= 3 && !memcmp(t.data + n - 3, "…", 3)))
+    cf_buf_putc(b, '.');
+  cf_buf_free(&t);
+}
+
+/* Append t[0..end) to a table cell: a newline becomes a space and a "|" is
+ * escaped, so the cell cannot be split. */
+static void put_cell_text(cf_buf *b, const char *t, size_t end) {
+  for (size_t i = 0; i < end; i++) {
+    if (t[i] == '\n' || t[i] == '\r') cf_buf_putc(b, ' ');
+    else if (t[i] == '|') cf_buf_puts(b, "\\|");
+    else cf_buf_putc(b, t[i]);
+  }
+}
+
+/* The "why" cell: the reasons in order (the JSON has them all), each
+ * redacted on its own, joined with "; ", as many whole ones as fit in
+ * WHY_MAX (cap_end's measure), then "+N more". The first one is the
+ * deciding reason and always shown, cut with an ellipsis if it alone is
+ * too long. The later ones carry what a reader needs too: Drone's own error
+ * message and the error lines of an unknown failure, the incident window,
+ * the fix, the load. */
+#define WHY_MAX 360
+static void put_why(cf_buf *b, char *const *reasons, size_t n_reasons) {
+  size_t used = 0, i;
+  for (i = 0; i < n_reasons; i++) {
+    char *safe = clean(reasons[i] ? reasons[i] : "");
+    size_t n = strlen(safe), shown, room = WHY_MAX - used;
+    size_t end = cap_end(safe, 0, n, room, &shown);
+    if (i && end < n) { /* a later reason that does not fit whole */
+      free(safe);
+      break;
+    }
+    if (i) cf_buf_puts(b, "; ");
+    put_cell_text(b, safe, end);
+    if (end < n) cf_buf_puts(b, "…");
+    used += shown + 2;
+    free(safe);
+    if (used >= WHY_MAX) {
+      i++;
+      break;
+    }
+  }
+  if (i < n_reasons) cf_buf_printf(b, "; +%zu more", n_reasons - i);
 }
 
 static const char *utc(cf_time t, char *buf) {
@@ -145,8 +225,8 @@ static void problems_banner(cf_buf *b, const cf_analysis *a) {
 static void finding(cf_buf *b, const cf_finding *fd, int color) {
   char t[CF_TIME_BUFSZ];
   cf_buf_printf(b, "%s**%s — ", color ? "\033[1m" : "", fd->id);
-  put_safe(b, fd->title, 0);
-  cf_buf_printf(b, ".**%s", color ? "\033[0m" : "");
+  put_sentence(b, fd->title);
+  cf_buf_printf(b, "**%s", color ? "\033[0m" : "");
   if (fd->text && *fd->text) {
     cf_buf_putc(b, ' ');
     put_safe(b, fd->text, 0);
@@ -154,15 +234,26 @@ static void finding(cf_buf *b, const cf_finding *fd, int color) {
   cf_buf_putc(b, '\n');
   for (size_t i = 0; i < fd->n_evidence; i++) {
     const cf_evidence *e = &fd->evidence[i];
+    /* a step but no line: Drone's own error field for the step, or for the
+     * build ("(build)": no step ran), not a log line (pipeline.c's
+     * match_drone_error); no step and no line: the analysis' own words */
+    int drone = e->step && e->line <= 0;
+    int build_error = drone && !strcmp(e->step, "(build)");
     cf_buf_printf(b, "- #%ld", e->build);
-    if (e->step) {
+    if (e->step && !build_error) {
       cf_buf_puts(b, " ");
       put_safe(b, e->step, 0);
     }
     if (e->line > 0) cf_buf_printf(b, ":%ld", e->line);
-    if (e->time != CF_TIME_NONE) cf_buf_printf(b, " (%s)", utc(e->time, t));
+    if (drone) {
+      cf_buf_printf(b, " (Drone's %s error", build_error ? "build" : "step");
+      if (e->time != CF_TIME_NONE) cf_buf_printf(b, ", %s", utc(e->time, t));
+      cf_buf_putc(b, ')');
+    } else if (e->time != CF_TIME_NONE) {
+      cf_buf_printf(b, " (%s)", utc(e->time, t));
+    }
     cf_buf_puts(b, ": ");
-    if (e->line > 0) put_code(b, e->excerpt, 160);
+    if (e->step) put_code(b, e->excerpt, 160);
     else put_safe(b, e->excerpt, 0);
     cf_buf_putc(b, '\n');
   }
@@ -194,7 +285,7 @@ static void table(cf_buf *b, const cf_analysis *a) {
     else cf_buf_puts(b, " | - | ");
     cf_buf_printf(b, "%s | %s | ", cf_verdict_name(f->verdict),
                   cf_confidence_name(f->confidence));
-    put_safe(b, f->n_reasons ? f->reasons[0] : "", 1);
+    put_why(b, f->reasons, f->n_reasons);
     cf_buf_puts(b, " |\n");
   }
   cf_buf_putc(b, '\n');
@@ -229,8 +320,8 @@ char *cf_report_markdown(const cf_analysis *a, const char *version, int color) {
     for (size_t i = 0; i < a->n_findings; i++)
       if (!strcmp(a->findings[i].kind, "verdict")) id = a->findings[i].id;
     cf_buf_printf(&b, "%s**%s — Verdict: ", color ? "\033[1m" : "", id);
-    put_safe(&b, a->verdict.reason, 0);
-    cf_buf_printf(&b, ".**%s\n", color ? "\033[0m" : "");
+    put_sentence(&b, a->verdict.reason);
+    cf_buf_printf(&b, "**%s\n", color ? "\033[0m" : "");
   } else {
     cf_buf_puts(&b, "**No target given** (`--target`): per-build verdicts only.\n");
   }

@@ -1,12 +1,15 @@
 /*
  * fingerprint.h: a log line's normalised shape, so that two failures "fail
  * the same way" (DESIGN.md "Verdicts") even when their numbers differ.
- * Blanked, in this order: Drone masks (******) -> <mask>, timestamps ->
- * <ts>, UUIDs -> <uuid>, IPv4 (with :port) and IPv6 addresses -> <ip>,
- * hex runs of >= 7 with a digit (commit shas, container ids) -> <hex>,
- * long letter+digit ids (swarm task ids) -> <id>, other numbers (with
- * decimals; durations become "# s", "#m#s") -> #; runs of whitespace fold
- * to one space, and ends are trimmed. Pure function, deterministic.
+ * Blanked, in this order: Drone masks (******) -> <mask>, 0x numbers of
+ * any length (addresses) -> <hex>, timestamps -> <ts>, UUIDs -> <uuid>,
+ * IPv4 (with :port) and IPv6 addresses (with a digit: "::" alone is not
+ * one) -> <ip>, hex runs of >= 7 with a digit (commit shas, container ids)
+ * -> <hex>, long letter+digit ids (swarm task ids) -> <id>, other numbers
+ * (with decimals; durations become "# s", "#m#s") -> #, except an HTTP
+ * status the line calls one ("404 Not Found", "HTTP/1.1 502", "status code
+ * 503"), which is kept; runs of whitespace fold to one space, and ends are
+ * trimmed. Pure function, deterministic.
  */
 #ifndef CIFORENSICS_FINGERPRINT_H
 #define CIFORENSICS_FINGERPRINT_H

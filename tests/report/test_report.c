@@ -136,4 +136,150 @@ static void problems_and_notes_said(void) {
   cf_analysis_free(&a);
 }
 
-CF_TEST_MAIN(T(json_is_valid_and_redacted), T(markdown_is_safe), T(problems_and_notes_said))
+/* One finding "F2" with the given title and evidence (step may be NULL). */
+static cf_finding *add_finding(cf_analysis *a, const char *title) {
+  a->findings = cf_xrealloc(a->findings, (a->n_findings + 1) * sizeof *a->findings);
+  cf_finding *fd = &a->findings[a->n_findings++];
+  memset(fd, 0, sizeof *fd);
+  snprintf(fd->id, sizeof fd->id, "F%zu", a->n_findings + 1);
+  fd->kind = "failure-mode";
+  fd->title = cf_xstrdup(title);
+  return fd;
+}
+
+static void add_ev(cf_finding *fd, long build, const char *step, long line, cf_time t,
+                   const char *excerpt) {
+  fd->evidence = cf_xrealloc(fd->evidence, (fd->n_evidence + 1) * sizeof *fd->evidence);
+  fd->evidence[fd->n_evidence++] =
+      (cf_evidence){build, step ? cf_xstrdup(step) : NULL, line, t, cf_xstrdup(excerpt)};
+}
+
+/* Evidence excerpts in bullets are quoted verbatim ("|" and padding as the
+ * log has them), still on one line, with backticks, control bytes, secrets
+ * and the length cap handled; a table cell keeps its escaping. */
+static void markdown_excerpts_verbatim(void) {
+  cf_analysis a;
+  build(&a);
+  cf_finding *fd = add_finding(&a, "install failures fail the same way");
+  add_ev(fd, 519, "test", 60, CF_TIME_NONE,
+         "ghost_app.1.a35tfdk6b5l3@ci-1    | [2026-06-12 09:07:00] ERROR connect");
+  add_ev(fd, 519, "test", 61, CF_TIME_NONE, "  a `b`\nc \033[31m DB_PASSWORD=hunter2 | x  ");
+  /* a padded task row: the padding does not use up the cap */
+  add_ev(fd, 515, "test", 31, CF_TIME_NONE,
+         "547mnxrmn0irb8occoq80hvbi   ghost_app.1   ghost:6.40.0-alpine@sha256:b10a86f1a5348f808e59"
+         "730fbc9e926ff6beb173d39fa515a6de5da6a9ed30de          Running         New 5 minutes ago");
+  char long_line[400];
+  memset(long_line, 'y', sizeof long_line - 1);
+  long_line[sizeof long_line - 1] = 0;
+  add_ev(fd, 516, "test", 9, CF_TIME_NONE, long_line);
+  /* the cap never cuts a UTF-8 character in two */
+  char utf[400] = "x";
+  for (int i = 0; i < 100; i++) strcat(utf, "\xc3\xa9");
+  add_ev(fd, 517, "test", 9, CF_TIME_NONE, utf);
+  char *m = cf_report_markdown(&a, "1.2.3", 0);
+  CHECK_CONTAINS(m, "- #519 test:60: `ghost_app.1.a35tfdk6b5l3@ci-1    | [2026-06-12 09:07:00] "
+                    "ERROR connect`\n");
+  CHECK_CONTAINS(m, "- #519 test:61: `a 'b' c \\x1b[31m DB_PASSWORD=");
+  CHECK_CONTAINS(m, " | x`\n");
+  CHECK_CONTAINS(m, "   Running         New 5 minutes ago`\n");
+  char want[200] = "- #516 test:9: `";
+  memset(want + strlen(want), 'y', 160);
+  strcpy(want + 16 + 160, "…`\n");
+  CHECK_CONTAINS(m, want);
+  strcpy(want, "- #517 test:9: `x");
+  for (int i = 0; i < 79; i++) strcat(want, "\xc3\xa9");
+  strcat(want, "…`\n");
+  CHECK_CONTAINS(m, want);
+  CHECK(strstr(m, "hunter2") == NULL);
+  CHECK(strstr(m, "\033") == NULL);
+  CHECK_CONTAINS(m, "\\| broken"); /* the table cell still escapes its pipe */
+  free(m);
+  cf_analysis_free(&a);
+}
+
+/* Evidence with a step and no line is Drone's own error field, and says so;
+ * evidence with neither is the analysis' prose, as before. */
+static void markdown_drone_error_evidence(void) {
+  cf_analysis a;
+  build(&a);
+  cf_finding *fd = add_finding(&a, "config errors");
+  add_ev(fd, 1403, "test", 0, 1781329050, "yaml: line 14: did not find <key> | *x*");
+  add_ev(fd, 1404, "(build)", 0, CF_TIME_NONE, "linter: untrusted repositories cannot mount host volumes");
+  add_ev(fd, 1405, NULL, 0, 1781329050, "failed at 2026-06-13T05:37:30Z with load 4 on ci-1");
+  char *m = cf_report_markdown(&a, "1.2.3", 0);
+  CHECK_CONTAINS(m, "- #1403 test (Drone's step error, 2026-06-13T05:37:30Z): "
+                    "`yaml: line 14: did not find <key> | *x*`\n");
+  CHECK_CONTAINS(m, "- #1404 (Drone's build error): "
+                    "`linter: untrusted repositories cannot mount host volumes`\n");
+  CHECK_CONTAINS(m, "- #1405 (2026-06-13T05:37:30Z): failed at 2026-06-13T05:37:30Z with load 4 on ci-1\n");
+  free(m);
+  cf_analysis_free(&a);
+}
+
+/* The "why" cell shows every reason, joined with "; ", redacted and escaped
+ * each, cut at a total cap; the row stays one valid table row. */
+static void markdown_why_all_reasons(void) {
+  cf_analysis a;
+  build(&a);
+  cf_facts *f = &a.builds[0];
+  free(f->reasons[0]);
+  free(f->reasons);
+  f->reasons = cf_xcalloc(4, sizeof *f->reasons);
+  f->reasons[0] = cf_xstrdup("no rule decides the failure of step test, tier install");
+  f->reasons[1] = cf_xstrdup("Drone says: yaml: line 14: did not find expected key | x");
+  f->reasons[2] = cf_xstrdup("error line test:3: DB_PASSWORD=hunter2 failed");
+  f->reasons[3] = cf_xstrdup("error line test:9: "
+                             "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"
+                             "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"
+                             "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz");
+  f->n_reasons = 4;
+  char *m = cf_report_markdown(&a, "1.2.3", 0);
+  CHECK_CONTAINS(m, "| no rule decides the failure of step test, tier install; Drone says: yaml: "
+                    "line 14: did not find expected key \\| x; error line test:3: DB_PASSWORD=");
+  CHECK(strstr(m, "hunter2") == NULL);
+  /* whole reasons up to the cap, then a count; the row is closed */
+  CHECK_CONTAINS(m, " failed; +1 more |\n");
+  CHECK(strstr(m, "zzz") == NULL);
+  const char *row = strstr(m, "| #7 |");
+  CHECK(row != NULL);
+  if (row) {
+    const char *eol = strchr(row, '\n');
+    size_t pipes = 0;
+    for (const char *p = row; p < eol; p++)
+      if (*p == '|' && (p == row || p[-1] != '\\')) pipes++;
+    CHECK_INT(pipes, 8); /* 7 columns */
+    CHECK((size_t)(eol - row) < 500);
+  }
+  free(m);
+  /* a first reason longer than the cap alone is cut with an ellipsis */
+  char *first = f->reasons[0];
+  f->reasons[0] = cf_xmalloc(600);
+  memset(f->reasons[0], 'w', 599);
+  f->reasons[0][599] = 0;
+  m = cf_report_markdown(&a, "1.2.3", 0);
+  CHECK_CONTAINS(m, "www…; +3 more |\n");
+  CHECK(strstr(m, "Drone says") == NULL);
+  free(m);
+  free(f->reasons[0]);
+  f->reasons[0] = first;
+  cf_analysis_free(&a);
+}
+
+/* A title (or verdict reason) that ends a sentence gets no second full
+ * stop. */
+static void markdown_title_full_stop(void) {
+  cf_analysis a;
+  build(&a);
+  add_finding(&a, "Containers killed by the OOM killer.");
+  add_finding(&a, "Install failures fail the same way");
+  char *m = cf_report_markdown(&a, "1.2.3", 0);
+  CHECK_CONTAINS(m, "**F2 — Containers killed by the OOM killer.**\n");
+  CHECK_CONTAINS(m, "**F3 — Install failures fail the same way.**\n");
+  CHECK(strstr(m, "..**") == NULL);
+  free(m);
+  cf_analysis_free(&a);
+}
+
+CF_TEST_MAIN(T(json_is_valid_and_redacted), T(markdown_is_safe), T(problems_and_notes_said),
+             T(markdown_excerpts_verbatim), T(markdown_drone_error_evidence),
+             T(markdown_why_all_reasons), T(markdown_title_full_stop))

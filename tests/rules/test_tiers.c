@@ -311,4 +311,58 @@ static void fingerprints(void) {
   free(big);
 }
 
-CF_TEST_MAIN(T(harness_banners), T(tierdef_errors), T(error_lines), T(fingerprints))
+/* Hex addresses are one token, lego's " :: " is no IPv6 address, and an HTTP
+ * status stays when the line says it is one (a 404 is not a 500). */
+static void fingerprint_addresses_and_statuses(void) {
+  /* 0x... is one <hex> whatever its length, never blanked digit by digit */
+  fp("[1:0x6b4c2a0]    45123 ms: Mark-Compact 2046.3 (2082.1) -> 2045.9 (2083.1) MB",
+     "[#:<hex>] # ms: Mark-Compact # (#) -> # (#) MB");
+  fp(" 1: 0xb7b850 node::Abort() [node]", "#: <hex> node::Abort() [node]");
+  fp("at 0x7ffd5e8c 0XABC and 0x1, not a0x12", "at <hex> <hex> and <hex>, not a#x#");
+  /* a swarm task id that happens to start with 0x stays one <id> */
+  fp("0xjtvbif25q07c4691vbfg1me \\_ app.1", "<id> \\_ app.#");
+  fp("0xab12cdef34gh56ij78kl90mn \\_ app.1", "<id> \\_ app.#");
+  char *a = cf_fingerprint("[1:0x6b4c2a0] JavaScript heap out of memory", 44);
+  char *b = cf_fingerprint("[7:0x55d0c80a3f0] JavaScript heap out of memory", 48);
+  CHECK_STR(a, b);
+  free(a);
+  free(b);
+  /* "::" alone or between spaces is punctuation; real IPv6 stays <ip> */
+  fp("acme: error: 400 :: urn:ietf:params:acme:error:dns :: DNS problem",
+     "acme: error: # :: urn:ietf:params:acme:error:dns :: DNS problem");
+  fp("::", "::");
+  fp("a :: b ::", "a :: b ::");
+  fp("face::bad is a C++ name", "face::bad is a C++ name");
+  fp("ping fe80::1 and 2001:db8::2:1 and ::1 on [::1]:8080",
+     "ping <ip> and <ip> and <ip> on [<ip>]:#");
+  /* an HTTP status is kept when its reason phrase follows or HTTP/status/code
+   * precedes it; other numbers (exit codes, counts, bare 3-digit numbers) go */
+  fp("GET /x: 404 Not Found", "GET /x: 404 Not Found");
+  fp("GET /x: 500 Internal Server Error", "GET /x: 500 Internal Server Error");
+  fp("GET /x: 503 SERVICE UNAVAILABLE", "GET /x: 503 SERVICE UNAVAILABLE");
+  fp("toomanyrequests: 429 Too Many Requests", "toomanyrequests: 429 Too Many Requests");
+  fp("< HTTP/1.1 502 Bad Gateway", "< HTTP/# 502 Bad Gateway");
+  fp("< HTTP/2 301", "< HTTP/# 301");
+  fp("HTTP 401", "HTTP 401");
+  fp("Request failed with status code 503", "Request failed with status code 503");
+  fp("Status: 403 from registry", "Status: 403 from registry");
+  fp("unexpected status 418", "unexpected status 418");
+  fp("server returned error code 500", "server returned error code 500");
+  fp("urllib.error.HTTPError: HTTP Error 404: Not Found",
+     "urllib.error.HTTPError: HTTP Error 404: Not Found");
+  fp("retry 404 times", "retry # times");
+  fp("404 NotFoundish", "# NotFoundish");
+  fp("exit code 137", "exit code #");
+  fp("process exited with status 255", "process exited with status #");
+  fp("exit status 101", "exit status #");
+  fp("status 2001 and status 404.5", "status # and status #");
+  fp("took 200 ms", "took # ms");
+  a = cf_fingerprint("GET /x: 404 Not Found", 21);
+  b = cf_fingerprint("GET /x: 500 Internal Server Error", 33);
+  CHECK(strcmp(a, b) != 0);
+  free(a);
+  free(b);
+}
+
+CF_TEST_MAIN(T(harness_banners), T(tierdef_errors), T(error_lines), T(fingerprints),
+             T(fingerprint_addresses_and_statuses))
