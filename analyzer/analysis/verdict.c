@@ -313,14 +313,23 @@ static int sha_passes(const cf_analysis *a, const cf_sha_index *ix, const cf_fac
   return n;
 }
 
+static int names_rival(const cf_hitfact *h, const char *rule) {
+  for (size_t i = 0; i < h->n_rivals; i++)
+    if (!strcmp(h->rivals[i], rule)) return 1;
+  return 0;
+}
+
 /* A deciding hit of another class than the one that decided points to
  * another cause (two rules on one line, say): named in the reasons, and the
- * verdict is then not high (DESIGN.md: high needs the evidence to agree). */
+ * verdict is then not high (DESIGN.md: high needs the evidence to agree).
+ * A declared rival is no disagreement: rivals explain one symptom (a deploy
+ * that timed out) differently, and the rival judgement reports it. */
 static int other_class_evidence(cf_facts *f, const cf_hitfact *decided) {
   const cf_hitfact *other = NULL;
   for (size_t i = 0; i < f->n_hits; i++) {
     const cf_hitfact *h = &f->hits[i];
     if (h->deciding && h->cls != decided->cls && h->cls != CF_CLS_NONE &&
+        !names_rival(decided, h->rule) && !names_rival(h, decided->rule) &&
         (!other || h->line < other->line))
       other = h;
   }

@@ -152,7 +152,15 @@ static void disagreeing_hits_lower_confidence(void) {
   cf_facts *g = add_build(&a, 3, "failure", DAY + 3 * H, "cdcdcdcd2", -1);
   g->load = 5, g->load_known = 1;
   add_hit(g, "db-not-ready", CF_CLS_TIMING, 20, DAY + 3 * H + 60);
+  /* a declared rival explains the same symptom: no disagreement */
+  cf_facts *r = add_build(&a, 4, "failure", DAY + 4 * H, "cdcdcdcd3", -1);
+  r->load = 5, r->load_known = 1;
+  add_rival(add_hit(r, "db-not-ready", CF_CLS_TIMING, 20, DAY + 4 * H + 60), "crash-loop");
+  add_hit(r, "crash-loop", CF_CLS_RECIPE, 18, DAY + 4 * H + 50);
   decide(&a);
+  CHECK_INT(r->verdict, CF_VERDICT_TIMING);
+  CHECK_INT(r->confidence, CF_CONF_HIGH);
+  CHECK(!has_reason(r, "but crash-loop"));
   CHECK_INT(f->verdict, CF_VERDICT_TIMING);
   CHECK_INT(f->confidence, CF_CONF_MEDIUM);
   CHECK(has_reason(f, "but config-not-bumped (recipe) also matched"));
