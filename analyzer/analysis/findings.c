@@ -111,25 +111,40 @@ static const char *tested_label(const cf_facts *f, char *buf, size_t size) {
 
 /* ---- failure-mode and unclassified ---- */
 
-/* The error line whose fingerprint is f's, as the log says it (a title
- * reads better than the blanked fingerprint), cut before 100 bytes at a
- * space or after a '/': never inside a word, so no token is left half for
- * the redactor to miss. NULL without one, or when no such cut leaves 30
- * bytes. Caller frees. */
-static char *fingerprint_text(const cf_facts *f) {
-  const char *text = NULL;
-  for (size_t i = 0; i < f->n_errlines && !text; i++)
+/* The error line whose fingerprint is f's, as the log says it, leading
+ * blanks dropped; NULL without one. Points into f. */
+static const char *fingerprint_line(const cf_facts *f) {
+  for (size_t i = 0; i < f->n_errlines; i++)
     if (f->fingerprint && f->errlines[i].fingerprint &&
-        !strcmp(f->errlines[i].fingerprint, f->fingerprint))
-      text = f->errlines[i].text;
-  if (!text) return NULL;
-  size_t n = strlen(text);
-  while (n && (text[n - 1] == '.' || text[n - 1] == ' ')) n--; /* the title adds its own stop */
-  if (n <= 100) return cf_xstrndup(text, n);
-  size_t cut = 100; /* after a '/' of a path or URL, or before a space */
-  while (cut > 30 && text[cut] != ' ' && text[cut - 1] != '/') cut--;
-  while (cut > 30 && text[cut - 1] == ' ') cut--;
-  if (cut <= 30) return NULL;
+        !strcmp(f->errlines[i].fingerprint, f->fingerprint)) {
+      const char *t = f->errlines[i].text;
+      while (*t == ' ' || *t == '\t') t++;
+      return t;
+    }
+  return NULL;
+}
+
+/* A title's words for a group of failures: the error line as logged (it
+ * reads better than the blanked fingerprint) when every member logged the
+ * same line, else the fingerprint they share. Cut before 180 bytes at a
+ * space or after a '/', never inside a word, so no token is left half for
+ * the redactor to miss; with no such cut past 60 bytes, the fingerprint.
+ * Caller frees. */
+static char *group_title_text(const cf_analysis *a, const size_t *members, size_t n) {
+  const cf_facts *f = &a->builds[members[0]];
+  const char *text = fingerprint_line(f);
+  for (size_t k = 1; text && k < n; k++) {
+    const char *other = fingerprint_line(&a->builds[members[k]]);
+    if (!other || strcmp(other, text)) text = NULL;
+  }
+  if (!text) return f->fingerprint ? cf_xstrdup(f->fingerprint) : NULL;
+  size_t len = strlen(text);
+  while (len && (text[len - 1] == '.' || text[len - 1] == ' ')) len--; /* the title adds its stop */
+  if (len <= 180) return cf_xstrndup(text, len);
+  size_t cut = 180;
+  while (cut > 60 && text[cut] != ' ' && text[cut - 1] != '/') cut--;
+  while (cut > 60 && text[cut - 1] == ' ') cut--;
+  if (cut <= 60) return f->fingerprint ? cf_xstrdup(f->fingerprint) : NULL;
   cf_buf b = {0};
   cf_buf_append(&b, text, cut);
   cf_buf_puts(&b, "…");
@@ -164,7 +179,7 @@ static void failure_modes(cf_analysis *a, size_t *cap) {
     cf_finding *fd = new_finding(a, cap, unknown ? "unclassified" : "failure-mode",
                                  SEV_FAILURE, f->failing_moment);
     cf_buf text = {0};
-    char *said = fingerprint_text(f);
+    char *said = group_title_text(a, members, n);
     if (unknown) {
       set_title(fd, "%zu failure%s not classified%s%s", n, n == 1 ? "" : "s",
                 said ? ": " : "", said ? said : "");
@@ -499,6 +514,23 @@ static void target_findings(cf_analysis *a, size_t *cap) {
       else cf_buf_printf(&reason, "tested `%.8s` but the PR head is now `%.8s`",
                          newest->tested.sha, pr->head_sha);
     }
+    /* one pass of a sha that also fails is no proof it works every time */
+    size_t runs = 0, failed = 0, not_infra = 0;
+    for (size_t i = 0; newest->tested.sha && i < a->n_builds; i++) {
+      const cf_facts *g = &a->builds[i];
+      if (g->excluded || !g->tested.sha || !cf_sha_prefix_match(g->tested.sha, newest->tested.sha))
+        continue;
+      if (g->verdict == CF_VERDICT_PASS) runs++;
+      else if (is_failure(g)) {
+        runs++;
+        failed++;
+        not_infra += g->verdict != CF_VERDICT_INFRA;
+      }
+    }
+    if (not_infra)
+      cf_buf_printf(&reason, "; but its sha failed %zu of its %zu finished runs in the range, "
+                             "%zu not explained by infrastructure",
+                    failed, runs, not_infra);
   }
   v->reason = cf_buf_steal(&reason);
   cf_finding *fd = new_finding(a, cap, "verdict", SEV_VERDICT, a->as_of);

@@ -751,6 +751,21 @@ static int read_build(run *r, int64_t repo_id, long number, cf_facts *f) {
       f->drone_error = cf_xstrdup(derr);
       match_drone_error(r, f, fs, fs_label, derr);
     }
+    if (fs && fs->exit_code == 137)
+      note(f, "step %s was killed with SIGKILL (exit code 137: the OOM killer, a time limit "
+              "or a cancel)", fs_label);
+    else if (fs && !strcmp(fs->status, "killed"))
+      note(f, "step %s was killed (Drone status killed, exit code %d)", fs_label, fs->exit_code);
+    /* the verdict stands on the first failed step; the others are said */
+    for (size_t s = 0; fs && s < b.n_stages; s++)
+      for (size_t k = 0; k < b.stages[s].n_steps; k++) {
+        const cf_step *st = &b.stages[s].steps[k];
+        if (st == fs || !cf_status_failed(st->status) || st->errignore) continue;
+        char *label = step_label(&b, s, k);
+        note(f, "step %s failed too (exit code %d); the verdict is on step %s, the first "
+                "failed step in Drone's order", label, st->exit_code, fs_label);
+        free(label);
+      }
     free(fs_label);
   } else if (!strcmp(f->status, "success")) {
     judge_genuine(f, &b, &ar);

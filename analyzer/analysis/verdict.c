@@ -236,7 +236,11 @@ static int outside_every_event(const cf_analysis *a, const cf_facts *f) {
 }
 
 static void describe_load(cf_facts *f) {
-  if (!f->load_known) return;
+  if (!f->load_known) {
+    if (f->machine && f->machine[0])
+      add_reason(f, "no load figure at the failing moment on %s", f->machine);
+    return;
+  }
   if (f->load_source && !strcmp(f->load_source, "derived"))
     add_reason(f, "load at the failing moment: %g other running stage%s on %s%s",
                f->load, f->load == 1 ? "" : "s", f->machine,
