@@ -90,6 +90,12 @@ void cf_facts_locate_failure(cf_facts *f) {
     if (f->failed_tier && h->tier && strcmp(h->tier, f->failed_tier)) continue;
     if (limit != CF_TIME_NONE && h->time != CF_TIME_NONE && h->time > limit)
       continue;
+    /* Drone's own error (line 0) is written when the runner could not run
+     * the step: its image, its configuration. Those belong to the
+     * pipeline, never to the recipe under test, so a recipe-class rule
+     * there (pull access denied for the CI's runner image) decides
+     * nothing; infra and timing ones (the daemon, the registry) still do. */
+    if (h->line == 0 && h->cls == CF_CLS_RECIPE) continue;
     h->deciding = 1;
   }
   const cf_hitfact *d = first_deciding(f, CF_CLS_NONE);
@@ -460,7 +466,14 @@ static void decide_failure(cf_analysis *a, const cf_sha_index *ix, cf_facts *f) 
   f->confidence = CF_CONF_LOW;
   if (f->n_hits) {
     const cf_hitfact *d = first_deciding(f, CF_CLS_NONE);
-    if (!d) add_reason(f, "rule hits only outside the failing step or tier");
+    int drone_recipe = 0;
+    for (size_t i = 0; i < f->n_hits; i++)
+      drone_recipe |= f->hits[i].line == 0 && f->hits[i].cls == CF_CLS_RECIPE;
+    if (!d && drone_recipe)
+      add_reason(f, "Drone could not run the step; a recipe rule matched its error, which is "
+                    "about the pipeline's own image or configuration, not the recipe");
+    else if (!d)
+      add_reason(f, "rule hits only outside the failing step or tier");
   }
   if (f->failed_step)
     add_reason(f, "no rule decides the failure of step %s%s%s", f->failed_step,

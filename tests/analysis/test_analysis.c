@@ -136,6 +136,23 @@ static void infra_hit_decides(void) {
   cf_analysis_free(&a);
 }
 
+/* Drone's own error (line 0) is about the pipeline: a recipe rule there
+ * (pull access denied for the CI's runner image) decides nothing; an infra
+ * one (the Docker daemon unreachable) does. */
+static void drone_error_recipe_hit_decides_nothing(void) {
+  cf_analysis a;
+  setup(&a);
+  cf_facts *f = add_build(&a, 1, "error", DAY + H, "a1a1a1a1a", -1);
+  add_hit(f, "registry-pull-access-denied", CF_CLS_RECIPE, 0, DAY + H + 5);
+  cf_facts *g = add_build(&a, 2, "error", DAY + 2 * H, "b1b1b1b1b", -1);
+  add_hit(g, "drone-docker-daemon-unreachable", CF_CLS_INFRA, 0, DAY + 2 * H + 5);
+  decide(&a);
+  CHECK_INT(f->verdict, CF_VERDICT_UNKNOWN);
+  CHECK(has_reason(f, "Drone could not run the step; a recipe rule matched its error"));
+  CHECK_INT(g->verdict, CF_VERDICT_INFRA);
+  cf_analysis_free(&a);
+}
+
 /* A timing hit at elevated load is high, unless a recipe hit in the same
  * failing tier disagrees: then medium, with the recipe rule named. */
 static void disagreeing_hits_lower_confidence(void) {
@@ -683,6 +700,7 @@ static void targets_parse_and_match(void) {
 }
 
 CF_TEST_MAIN(T(infra_hit_decides), T(disagreeing_hits_lower_confidence),
+             T(drone_error_recipe_hit_decides_nothing),
              T(unknown_loads_neither_calm_nor_compared), T(incident_window_confounds), T(overlapping_windows_each_count), T(unreadable_input_said_in_finding),
              T(scoped_incident_only_its_machine),
              T(fix_confounds_only_what_it_resolves), T(timing_by_load_above_passes),
