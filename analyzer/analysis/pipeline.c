@@ -718,18 +718,13 @@ static int read_build(run *r, int64_t repo_id, long number, cf_facts *f) {
   tier_facts(f, &ar);
   int failed = cf_status_failed(f->status) && f->finished != CF_TIME_NONE;
   if (failed) {
-    /* the first failed step that counts (Drone's order), by identity: a
-     * step of the same name in another stage (amd64 and arm64 pipelines)
-     * is another step, and its hits are context */
-    const cf_step *fs = NULL;
-    char *fs_label = NULL;
-    for (size_t s = 0; s < b.n_stages && !fs; s++)
-      for (size_t k = 0; k < b.stages[s].n_steps && !fs; k++) {
-        const cf_step *st = &b.stages[s].steps[k];
-        if (cf_status_failed(st->status) && !st->errignore) fs = st;
-      }
+    /* the failing step by identity: a step of the same name in another
+     * stage (amd64 and arm64 pipelines) is another step, and its hits are
+     * context */
+    const cf_step *fs = b.failed;
     /* Every step is matched (hits elsewhere are context); logs are read and
-     * dropped one step at a time. */
+     * dropped one step at a time. The failing step is read even without a
+     * logs row, so that its missing log is said. */
     for (size_t s = 0; s < b.n_stages; s++)
       for (size_t k = 0; k < b.stages[s].n_steps; k++) {
         const cf_step *st = &b.stages[s].steps[k];
@@ -737,10 +732,13 @@ static int read_build(run *r, int64_t repo_id, long number, cf_facts *f) {
         if (st == fs) {
           f->failed_step = cf_xstrdup(label);
           f->failed_step_stopped = fs->stopped;
-          fs_label = cf_xstrdup(label);
         }
-        if (st->has_log_row) match_step(r, f, st, label, st == fs);
-        else if (st == fs) note(f, "log of step %s not in database", label);
+        if (st->has_log_row || st == fs) match_step(r, f, st, label, st == fs);
+        /* the verdict stands on the first failed step (fs comes first, so
+         * f->failed_step is set); any other is said */
+        if (st != fs && cf_status_failed(st->status) && !st->errignore)
+          note(f, "step %s failed too (exit code %d); the verdict is on step %s, the first "
+                  "failed step in Drone's order", label, st->exit_code, f->failed_step);
         free(label);
       }
     /* Drone's own message for the failure (a config error, or a step the
@@ -749,24 +747,14 @@ static int read_build(run *r, int64_t repo_id, long number, cf_facts *f) {
     const char *derr = b.error && b.error[0] ? b.error : fs && fs->error[0] ? fs->error : NULL;
     if (derr) {
       f->drone_error = cf_xstrdup(derr);
-      match_drone_error(r, f, fs, fs_label, derr);
+      match_drone_error(r, f, fs, f->failed_step, derr);
     }
     if (fs && fs->exit_code == 137)
       note(f, "step %s was killed with SIGKILL (exit code 137: the OOM killer, a time limit "
-              "or a cancel)", fs_label);
+              "or a cancel)", f->failed_step);
     else if (fs && !strcmp(fs->status, "killed"))
-      note(f, "step %s was killed (Drone status killed, exit code %d)", fs_label, fs->exit_code);
-    /* the verdict stands on the first failed step; the others are said */
-    for (size_t s = 0; fs && s < b.n_stages; s++)
-      for (size_t k = 0; k < b.stages[s].n_steps; k++) {
-        const cf_step *st = &b.stages[s].steps[k];
-        if (st == fs || !cf_status_failed(st->status) || st->errignore) continue;
-        char *label = step_label(&b, s, k);
-        note(f, "step %s failed too (exit code %d); the verdict is on step %s, the first "
-                "failed step in Drone's order", label, st->exit_code, fs_label);
-        free(label);
-      }
-    free(fs_label);
+      note(f, "step %s was killed (Drone status killed, exit code %d)", f->failed_step,
+           fs->exit_code);
   } else if (!strcmp(f->status, "success")) {
     judge_genuine(f, &b, &ar);
   }

@@ -145,7 +145,7 @@ static void render_text(const cf_build *bs, size_t n, cf_buf *out) {
       cells[r][3] = cf_xstrdup(*b->machine ? b->machine : "-");
       tested_cell(b, &cell);
       cells[r][4] = cf_buf_steal(&cell);
-      cells[r][5] = cf_xstrdup(b->failed_step ? b->failed_step : "-");
+      cells[r][5] = cf_xstrdup(b->failed ? b->failed->name : "-");
     }
     for (int c = 0; c < COLS; c++) {
       size_t w = strlen(cells[r][c]);

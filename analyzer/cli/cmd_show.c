@@ -289,7 +289,7 @@ static void text_build(cf_buf *out, const cf_build *b) {
   fmt_span(&v, b->started, b->finished);
   text_field(out, "run:", v.data);
   text_field(out, "machine:", *b->machine ? b->machine : "-");
-  text_field(out, "failed step:", b->failed_step ? b->failed_step : "-");
+  text_field(out, "failed step:", b->failed ? b->failed->name : "-");
   if (*b->error) text_field(out, "error:", b->error);
   cf_buf_free(&v);
 }

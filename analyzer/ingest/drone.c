@@ -753,12 +753,12 @@ static int load_stages(cf_drone *d, cf_build *b, cf_err *err) {
 
 static void derive_summary(cf_build *b) {
   b->machine = b->n_stages ? b->stages[0].machine : "";
-  b->failed_step = NULL;
-  for (size_t i = 0; i < b->n_stages && !b->failed_step; i++)
+  b->failed = NULL;
+  for (size_t i = 0; i < b->n_stages && !b->failed; i++)
     for (size_t k = 0; k < b->stages[i].n_steps; k++) {
       const cf_step *s = &b->stages[i].steps[k];
       if (cf_status_failed(s->status) && !s->errignore) {
-        b->failed_step = s->name;
+        b->failed = s;
         break;
       }
     }
@@ -894,7 +894,7 @@ void cf_drone_build_json(const cf_build *b, cJSON *obj) {
   add_time(obj, "started", b->started);
   add_time(obj, "finished", b->finished);
   add_str_or_null(obj, "machine", b->machine);
-  add_str_or_null(obj, "failed_step", b->failed_step);
+  add_str_or_null(obj, "failed_step", b->failed ? b->failed->name : NULL);
 }
 
 /* ---- logs and load ---- */

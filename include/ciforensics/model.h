@@ -69,7 +69,8 @@ typedef struct cf_build {
   size_t n_stages;
   cf_tested tested;  /* from params/ref here; results.json may refine it */
   const char *machine;     /* borrowed: the first stage's machine, or "" */
-  const char *failed_step; /* borrowed: name of the first failed step, or NULL */
+  const cf_step *failed;   /* borrowed: the first failed step that counts (not
+                              failure: ignore) in stage and step order, or NULL */
 } cf_build;
 
 /* One tier of a harness run as observed, from log banners (rules/tiers.yaml)
