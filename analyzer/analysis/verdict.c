@@ -79,6 +79,15 @@ static const cf_hitfact *first_deciding(const cf_facts *f, cf_class c);
 /* Mark the deciding hits and set the failing moment: hits in the failing
  * step, inside the failing tier (when both are known), at or before the
  * tier's failure. Hits elsewhere stay as context. */
+/* Drone's own error (line 0) is written when the runner could not run the
+ * step: its image, its configuration. Those belong to the pipeline, never
+ * to the recipe under test, so a recipe-class rule there (pull access
+ * denied for the CI's runner image) decides nothing; infra and timing ones
+ * (the daemon, the registry) still do. */
+static int pipeline_recipe_hit(const cf_hitfact *h) {
+  return h->line == 0 && h->cls == CF_CLS_RECIPE;
+}
+
 void cf_facts_locate_failure(cf_facts *f) {
   cf_time limit = f->tier_failed_at != CF_TIME_NONE ? f->tier_failed_at
                                                     : f->failed_step_stopped;
@@ -90,12 +99,7 @@ void cf_facts_locate_failure(cf_facts *f) {
     if (f->failed_tier && h->tier && strcmp(h->tier, f->failed_tier)) continue;
     if (limit != CF_TIME_NONE && h->time != CF_TIME_NONE && h->time > limit)
       continue;
-    /* Drone's own error (line 0) is written when the runner could not run
-     * the step: its image, its configuration. Those belong to the
-     * pipeline, never to the recipe under test, so a recipe-class rule
-     * there (pull access denied for the CI's runner image) decides
-     * nothing; infra and timing ones (the daemon, the registry) still do. */
-    if (h->line == 0 && h->cls == CF_CLS_RECIPE) continue;
+    if (pipeline_recipe_hit(h)) continue;
     h->deciding = 1;
   }
   const cf_hitfact *d = first_deciding(f, CF_CLS_NONE);
@@ -467,8 +471,7 @@ static void decide_failure(cf_analysis *a, const cf_sha_index *ix, cf_facts *f) 
   if (f->n_hits) {
     const cf_hitfact *d = first_deciding(f, CF_CLS_NONE);
     int drone_recipe = 0;
-    for (size_t i = 0; i < f->n_hits; i++)
-      drone_recipe |= f->hits[i].line == 0 && f->hits[i].cls == CF_CLS_RECIPE;
+    for (size_t i = 0; i < f->n_hits; i++) drone_recipe |= pipeline_recipe_hit(&f->hits[i]);
     if (!d && drone_recipe)
       add_reason(f, "Drone could not run the step; a recipe rule matched its error, which is "
                     "about the pipeline's own image or configuration, not the recipe");

@@ -294,18 +294,40 @@ static void note_limit(cf_matcher *m, acc_t *A, size_t ri) {
   CF_PUSH(A->limited, A->n_limited, A->cap_limited, ri);
 }
 
-/* Does a `match` pattern of r hit after line L? (`more` keeps only the
- * first hit lines, so "cleared after the last hit" is checked from the
- * clearing line on. cleared_by is for `match` rules only: ruleset.c.) */
-static int recurs_after(run_t *R, const cf_rule *r, size_t L) {
-  size_t lo = L + 1, hi = R->log->n_lines - 1, buf[1], found = 0;
-  if (lo > hi) return 0;
+/* The first line after L (whole step) where a pattern of r of this kind
+ * hits, in *at: 1, or 0 for none, or -1 at the match limit. */
+static int first_hit_after(run_t *R, const cf_rule *r, cf_pattern_kind kind, size_t L,
+                           size_t *at) {
+  size_t lo = L + 1, hi = R->log->n_lines ? R->log->n_lines - 1 : 0, buf[1], found = 0;
+  if (lo > hi || lo >= R->log->n_lines) return 0;
   scope_t rest = {0, &lo, &hi, 1};
+  int any = 0;
   for (size_t k = 0; k < r->n_patterns; k++) {
-    if (r->patterns[k].kind != CF_PAT_MATCH) continue;
-    if (find_hits(R, r->patterns[k].code, &rest, 1, buf, &found) < 0 || found) return 1;
+    if (r->patterns[k].kind != kind) continue;
+    if (find_hits(R, r->patterns[k].code, &rest, 1, buf, &found) < 0) return -1;
+    if (found && (!any || buf[0] < *at)) *at = buf[0];
+    any |= found != 0;
   }
-  return 0;
+  return any;
+}
+
+/* cleared_by (match rules only: ruleset.c): the line where the condition
+ * cleared for good — a clearing line with no hit of the rule after it —
+ * in *at; 0 when it did not clear (or at the match limit). Walks hit,
+ * clearing line, hit again... from the first hit, so it does not depend on
+ * how many hit lines `more` kept. */
+static int cleared_at(run_t *R, const cf_rule *r, size_t first_hit, size_t *at) {
+  size_t from = first_hit, clear = 0, again = 0;
+  for (;;) {
+    if (first_hit_after(R, r, CF_PAT_CLEARED, from, &clear) != 1) return 0;
+    int rc = first_hit_after(R, r, CF_PAT_MATCH, clear, &again);
+    if (rc < 0) return 0;
+    if (rc == 0) {
+      *at = clear;
+      return 1;
+    }
+    from = again; /* failed again since: look for a clearing line after that */
+  }
 }
 
 static void eval_rule(run_t *R, size_t ri, const cf_tier_span *spans, size_t n_spans,
@@ -406,20 +428,11 @@ static void eval_rule(run_t *R, size_t ri, const cf_tier_span *spans, size_t n_s
   if (fired) {
     /* cleared_by: the condition cleared after its last hit in the step (a
      * refused connection the retry then made): context, not a cause */
-    size_t last = hit.line;
-    if (hit.n_more && hit.more[hit.n_more - 1] > last) last = hit.more[hit.n_more - 1];
-    size_t lo = last + 1, hi = log->n_lines ? log->n_lines - 1 : 0;
-    scope_t after = {0, &lo, &hi, lo <= hi && lo < log->n_lines};
-    for (size_t k = 0; k < r->n_patterns && after.n; k++) {
-      if (r->patterns[k].kind != CF_PAT_CLEARED) continue;
-      if (find_hits(R, r->patterns[k].code, &after, 1, buf, &found) < 0) break;
-      if (found && recurs_after(R, r, buf[0])) found = 0; /* failed again since */
-      if (found) {
-        cf_rule_veto v = {ri, hit.line, buf[0], 1};
-        CF_PUSH(A->vetoes, A->n_vetoes, A->cap_vetoes, v);
-        fired = 0;
-        break;
-      }
+    size_t clear = 0;
+    if (cleared_at(R, r, hit.line, &clear)) {
+      cf_rule_veto v = {ri, hit.line, clear, 1};
+      CF_PUSH(A->vetoes, A->n_vetoes, A->cap_vetoes, v);
+      fired = 0;
     }
   }
   if (fired) {

@@ -234,6 +234,35 @@ static void cleared_by(void) {
            0, &sm);
   CHECK(hit_of(rs, &sm, "refused") != NULL);
   cf_step_matches_free(&sm);
+  /* refused, recovered, refused again, recovered again: the last success
+   * clears it, and the veto names that line */
+  run_text(m, NULL,
+           "connect: connection refused\nORM engine initialization successful!\n"
+           "connect: connection refused\nORM engine initialization successful!\n",
+           NULL, 0, &sm);
+  CHECK(hit_of(rs, &sm, "refused") == NULL);
+  CHECK_INT(sm.n_vetoes, 1);
+  if (sm.n_vetoes) CHECK_INT(sm.vetoes[0].veto_line, 3);
+  cf_step_matches_free(&sm);
+  /* more than the kept hit lines, a success among them, then the last
+   * refusal: it stands (the walk does not stop at the kept lines) */
+  cf_buf late = {0};
+  for (int i = 0; i < 30; i++) cf_buf_puts(&late, "connect: connection refused\n");
+  cf_buf_puts(&late, "ORM engine initialization successful!\n");
+  cf_buf_puts(&late, "connect: connection refused\n");
+  run_text(m, NULL, late.data, NULL, 0, &sm);
+  CHECK(hit_of(rs, &sm, "refused") != NULL);
+  cf_step_matches_free(&sm);
+  /* ...and a final success after that: cleared at the last line (a walk
+   * from the kept hit lines only stopped at the first success and called
+   * the refusal standing) */
+  cf_buf_puts(&late, "ORM engine initialization successful!\n");
+  run_text(m, NULL, late.data, NULL, 0, &sm);
+  CHECK(hit_of(rs, &sm, "refused") == NULL);
+  CHECK_INT(sm.n_vetoes, 1);
+  if (sm.n_vetoes) CHECK_INT(sm.vetoes[0].veto_line, 32);
+  cf_step_matches_free(&sm);
+  cf_buf_free(&late);
   /* more than the kept hit lines before the success: still cleared */
   cf_buf many = {0};
   for (int i = 0; i < 40; i++) cf_buf_puts(&many, "connect: connection refused\n");
