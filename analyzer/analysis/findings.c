@@ -151,7 +151,6 @@ static char *group_title_text(const cf_analysis *a, const size_t *members, size_
   return cf_buf_steal(&b);
 }
 
-
 static void failure_modes(cf_analysis *a, size_t *cap) {
   unsigned char *done = cf_xcalloc(a->n_builds + 1, 1);
   for (size_t i = 0; i < a->n_builds; i++) {

@@ -22,16 +22,22 @@ static char *clean(const char *s) {
   return cf_buf_steal(&b);
 }
 
+/* Append t[0..end) of text already clean(): a newline becomes a space and,
+ * in a table cell, a "|" is escaped, so the line or the cell cannot split. */
+static void put_clean(cf_buf *b, const char *t, size_t end, int in_table) {
+  for (size_t i = 0; i < end; i++) {
+    if (t[i] == '\n' || t[i] == '\r') cf_buf_putc(b, ' ');
+    else if (in_table && t[i] == '|') cf_buf_puts(b, "\\|");
+    else cf_buf_putc(b, t[i]);
+  }
+}
+
 /* Append text from the inputs: redacted, with characters that would break a
  * table cell or inline code neutralised. */
 static void put_safe(cf_buf *b, const char *s, int in_table) {
   if (!s) return;
   char *safe = clean(s);
-  for (const char *p = safe; *p; p++) {
-    if (*p == '\n' || *p == '\r') cf_buf_putc(b, ' ');
-    else if (in_table && *p == '|') cf_buf_puts(b, "\\|");
-    else cf_buf_putc(b, *p);
-  }
+  put_clean(b, safe, strlen(safe), in_table);
   free(safe);
 }
 
@@ -97,16 +103,6 @@ static void put_sentence(cf_buf *b, const char *s) {
   cf_buf_free(&t);
 }
 
-/* Append t[0..end) to a table cell: a newline becomes a space and a "|" is
- * escaped, so the cell cannot be split. */
-static void put_cell_text(cf_buf *b, const char *t, size_t end) {
-  for (size_t i = 0; i < end; i++) {
-    if (t[i] == '\n' || t[i] == '\r') cf_buf_putc(b, ' ');
-    else if (t[i] == '|') cf_buf_puts(b, "\\|");
-    else cf_buf_putc(b, t[i]);
-  }
-}
-
 /* The "why" cell: the reasons in order (the JSON has them all), each
  * redacted on its own, joined with "; ", as many whole ones as fit in
  * WHY_MAX (cap_end's measure), then "+N more". The first one is the
@@ -126,7 +122,7 @@ static void put_why(cf_buf *b, char *const *reasons, size_t n_reasons) {
       break;
     }
     if (i) cf_buf_puts(b, "; ");
-    put_cell_text(b, safe, end);
+    put_clean(b, safe, end, 1);
     if (end < n) cf_buf_puts(b, "…");
     used += shown + 2;
     free(safe);
